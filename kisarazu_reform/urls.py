@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "経営改革推進計画 管理画面"
+admin.site.site_title = "経営改革推進計画 管理画面"
+admin.site.index_title = "管理メニュー"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("plans.urls")),
+]
