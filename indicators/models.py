@@ -11,7 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from plans import fiscal_years
-from plans.models import Measure, circled
+from plans.models import Measure, Plan, ProgressReport, circled
 
 
 class Indicator(models.Model):
@@ -106,8 +106,8 @@ class MilestoneStage(models.Model):
         return self.label
 
 
-class IndicatorYear(models.Model):
-    """An indicator's target (目標値, as of the fiscal year's end) and result (結果) for one fiscal year.
+class YearFigures(models.Model):
+    """A fiscal year's target (目標値, as of the year's end) and result (結果).
 
     A numeric indicator keeps values; a milestone indicator keeps stages. A
     target the source marks "-" is not applicable, which is not the same as a
@@ -119,23 +119,39 @@ class IndicatorYear(models.Model):
         NOT_SET = "not_set", "未設定"
         NOT_APPLICABLE = "not_applicable", "対象外"
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="years", verbose_name="指標")
-    fiscal_year = models.PositiveSmallIntegerField("年度（西暦）")
     target_status = models.CharField(
         "目標値の状態", max_length=20, choices=TargetStatus.choices, default=TargetStatus.NOT_SET
     )
     target_value = models.DecimalField(
-        "目標値", max_digits=18, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+        "目標値", max_digits=15, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
     )
     target_stage = models.ForeignKey(
         MilestoneStage, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="目標の段階"
     )
     result_value = models.DecimalField(
-        "結果", max_digits=18, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+        "結果", max_digits=15, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
     )
     result_stage = models.ForeignKey(
         MilestoneStage, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="到達した段階"
     )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return fiscal_years.era_name(self.fiscal_year)
+
+
+class IndicatorYear(YearFigures):
+    """An indicator's target and official result for one fiscal year of its plan.
+
+    The result here is the published one: staff's drafts live with their
+    progress note until the reform office approves and publishes them.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="years", verbose_name="指標")
+    fiscal_year = models.PositiveSmallIntegerField("年度（西暦）")
 
     history = HistoricalRecords()
 
@@ -181,10 +197,6 @@ class IndicatorYear(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator} {self.fiscal_year_label}"
 
-    @property
-    def fiscal_year_label(self) -> str:
-        return fiscal_years.era_name(self.fiscal_year)
-
     def clean(self):
         super().clean()
         errors: dict[str, str] = {}
@@ -216,3 +228,64 @@ class IndicatorYear(models.Model):
             errors["target_status"] = "目標値を入れるときは「設定あり」にしてください。"
         if errors:
             raise ValidationError(errors)
+
+
+class PublishedIndicatorYear(YearFigures):
+    """An indicator year frozen as a progress report published it.
+
+    What citizens saw on a report's date stays readable after later edits.
+    """
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="published_years", verbose_name="進捗状況報告"
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="published_years", verbose_name="指標")
+    fiscal_year = models.PositiveSmallIntegerField("年度（西暦）")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "公表済みの目標値・結果"
+        ordering = ["report", "indicator", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "indicator", "fiscal_year"],
+                name="published_year_unique",
+                violation_error_message="この報告には同じ指標・年度の値がすでにあります。",
+            ),
+        ]
+
+
+class GradeBand(models.Model):
+    """A grade of a plan (達成, 概ね達成, 未達成): the lowest achievement rate that earns it.
+
+    The bands belong to the plan, so a later plan can grade otherwise (e.g. S/A/B/C).
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="grade_bands", verbose_name="計画")
+    label = models.CharField("評価", max_length=20)
+    min_rate = models.DecimalField(
+        "下限の達成率（%）", max_digits=6, decimal_places=1, validators=[MinValueValidator(Decimal(0))],
+        help_text="この達成率以上でこの評価になります。最も低い評価は 0 にします。",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "評価の区分"
+        ordering = ["plan", "-min_rate"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "label"], name="grade_band_label_unique",
+                violation_error_message="同じ名前の評価がすでにあります。",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "min_rate"], name="grade_band_rate_unique",
+                violation_error_message="同じ下限の評価がすでにあります。",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_rate__gte=0), name="grade_band_rate_not_negative",
+                violation_error_message="下限の達成率に負の数は使えません。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}（{self.min_rate}%以上）"

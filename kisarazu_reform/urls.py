@@ -8,4 +8,5 @@ admin.site.index_title = "管理メニュー"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),
+    path("", include("indicators.urls")),
 ]

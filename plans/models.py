@@ -284,11 +284,21 @@ class ProgressReport(models.Model):
 
 
 class ProgressNote(models.Model):
-    """A measure's narrative in one progress report (活動経過・今後の予定)."""
+    """A measure's entry in one progress report: its narrative (活動経過・今後の予定) and review state.
+
+    Citizens see a note only once it is approved and its report is published.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "作成中"
+        SUBMITTED = "submitted", "提出済み"
+        RETURNED = "returned", "差戻し"
+        APPROVED = "approved", "承認済み"
 
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="notes", verbose_name="進捗状況報告")
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="progress_notes", verbose_name="推進項目")
     text = models.TextField("活動経過・今後の予定", blank=True, help_text="段落は空行で区切ります。")
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.DRAFT)
 
     history = HistoricalRecords()
 

@@ -67,7 +67,7 @@ def test_every_seed_object_passes_model_validation(seed_plan):
     from django.apps import apps
 
     for model_name in ("plans.Plan", "plans.Pillar", "plans.Department", "plans.Measure", "plans.MeasureDepartment",
-                       "plans.ProgressReport", "plans.ProgressNote", "indicators.Indicator",
+                       "plans.ProgressReport", "plans.ProgressNote", "indicators.Indicator", "indicators.GradeBand",
                        "indicators.MilestoneStage", "indicators.IndicatorYear"):
         for obj in apps.get_model(model_name).objects.all():
             obj.full_clean()
@@ -178,3 +178,20 @@ def test_progress_report_as_of_september_first(seed_plan):
     assert report.as_of_label == "令和5年9月1日現在"
     assert report.is_published
     assert report.notes.count() == 15
+
+
+def test_published_report_holds_the_targets_as_published(seed_plan):
+    from indicators.models import PublishedIndicatorYear
+
+    report = seed_plan.reports.get()
+    published = {
+        (p.indicator_id, p.fiscal_year): (p.target_status, p.target_value, p.target_stage_id, p.result_value)
+        for p in PublishedIndicatorYear.objects.filter(report=report)
+    }
+    current = {
+        (y.indicator_id, y.fiscal_year): (y.target_status, y.target_value, y.target_stage_id, y.result_value)
+        for y in IndicatorYear.objects.filter(indicator__measure__plan=seed_plan)
+    }
+    assert published == current
+    assert all(note.status == "approved" for note in report.notes.all())
+    assert [b.label for b in seed_plan.grade_bands.order_by("-min_rate")] == ["達成", "概ね達成", "未達成"]

@@ -69,3 +69,12 @@ def test_seed_load_refuses_to_overwrite_other_rows(db):
     with pytest.raises(CommandError, match="overwriting"):
         call_command("load_seed_plan", verbosity=0)
     assert Plan.objects.get(pk=1).slug == "other"
+
+
+def test_seed_objects_start_their_history(seed_plan):
+    measure = seed_plan.measures.get(number=1)
+    assert measure.history.count() == 1
+    measure.title = "変更後"
+    measure.save()
+    before, after = measure.history.order_by("history_date")
+    assert (before.title, after.title) == ("人事評価制度の充実", "変更後")

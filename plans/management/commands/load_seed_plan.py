@@ -37,4 +37,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             call_command("loaddata", fixture, verbosity=0)
+            # loaddata saves raw, which history skips: record the loaded state as
+            # each object's first version, so its first edit has a "before".
+            call_command("populate_history", auto=True, verbosity=0)
         self.stdout.write(f"Loaded seed plan {', '.join(plan_slugs)} ({len(objects)} objects).")

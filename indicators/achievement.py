@@ -1,0 +1,247 @@
+"""Achievement (達成状況): how far an indicator is from its target, graded in its plan's bands.
+
+The one place every page, export and report takes a grade from. The rules,
+also shown to citizens on the achievement page (templates/indicators/achievement.html):
+
+- Higher is better: rate = result ÷ target × 100.
+- Lower is better: rate = (2 − result ÷ target) × 100, never below 0. Meeting the
+  target exactly is 100%; every 1% over the target costs 1 point; a result of 0 is 200%.
+  (target ÷ result, the other common formula, has no answer for a result of 0.)
+- A target of 0: higher is better, any result meets it (100%); lower is better,
+  a result of 0 meets it (100%) and anything above it does not (0%).
+- Cumulative indicators (累計): the year's running total, the sum of the results
+  of every year of the plan up to it, is compared with the year's cumulative target.
+- Milestone indicators: reached when the stage reached is at or past the year's
+  target stage; reached takes the highest band, not reached the lowest.
+- Rates are rounded half up to one decimal place before grading, so a rate
+  shown as 80.0% always earns the band that starts at 80%.
+
+States that are not grades, checked in this order: 対象外 (the target is not
+applicable), 目標未設定 (no target), then, with no result, 集計中 (the fiscal
+year has not ended) or 未報告 (it has ended and no result was reported).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterable, Sequence
+
+from plans import fiscal_years
+
+from .models import GradeBand, Indicator, IndicatorYear, YearFigures
+
+HUNDRED = Decimal(100)
+ONE_DECIMAL = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    min_rate: Decimal
+
+
+# Used for a plan that has not set bands of its own.
+DEFAULT_BANDS = (
+    Band("達成", Decimal(100)),
+    Band("概ね達成", Decimal(80)),
+    Band("未達成", Decimal(0)),
+)
+
+# States that are not grades, in the order pages list them after the grades.
+IN_PROGRESS = "集計中"
+NOT_REPORTED = "未報告"
+NOT_APPLICABLE = "対象外"
+NO_TARGET = "目標未設定"
+STATES = (IN_PROGRESS, NOT_REPORTED, NO_TARGET, NOT_APPLICABLE)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A year's answer: a grade with its rate (or reached, for milestones), or a state."""
+
+    label: str
+    rate: Decimal | None = None
+    reached: bool | None = None
+    rank: int | None = None  # 0 for the highest band; None for a state
+    band_count: int = 0
+    running_total: Decimal | None = None
+
+    @property
+    def is_grade(self) -> bool:
+        return self.rank is not None
+
+    @property
+    def tone(self) -> str:
+        """For styling only (pages always print the label): best, middle, worst, or none."""
+        if self.rank is None:
+            return "none"
+        if self.rank == 0:
+            return "best"
+        return "worst" if self.rank == self.band_count - 1 else "middle"
+
+
+def plan_bands(plan) -> tuple[Band, ...]:
+    """The plan's bands from highest to lowest, or the defaults."""
+    bands = tuple(Band(b.label, b.min_rate) for b in sorted(plan.grade_bands.all(), key=lambda b: -b.min_rate))
+    return bands or DEFAULT_BANDS
+
+
+def band_ranges(bands: Sequence[Band]) -> list[tuple[Band, Decimal | None]]:
+    """Each band with the rate it runs up to (None for the highest): for pages that explain them."""
+    return [(band, bands[i - 1].min_rate if i else None) for i, band in enumerate(bands)]
+
+
+def grade(rate: Decimal, bands: Sequence[Band]) -> tuple[int, Band]:
+    for rank, band in enumerate(bands):
+        if rate >= band.min_rate:
+            return rank, band
+    return len(bands) - 1, bands[-1]  # a rate below every band takes the lowest
+
+
+def rate_of(result: Decimal, target: Decimal, *, lower_is_better: bool) -> Decimal:
+    if target == 0:
+        if lower_is_better:
+            return HUNDRED if result == 0 else Decimal(0)
+        return HUNDRED
+    ratio = result / target
+    raw = (2 - ratio) * HUNDRED if lower_is_better else ratio * HUNDRED
+    return max(raw, Decimal(0)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+def assess(
+    indicator: Indicator,
+    figures: YearFigures,
+    *,
+    bands: Sequence[Band],
+    today: datetime.date,
+    running_total: Decimal | None = None,
+) -> Assessment:
+    """The assessment of one fiscal year's figures.
+
+    For a cumulative indicator pass the running total (None when a year's result
+    is missing); `today` decides whether a missing result is late or not yet due.
+    """
+    if figures.target_status == YearFigures.TargetStatus.NOT_APPLICABLE:
+        return Assessment(NOT_APPLICABLE)
+    if figures.target_status != YearFigures.TargetStatus.SET:
+        return Assessment(NO_TARGET)
+    if indicator.is_milestone:
+        result = figures.result_stage
+    elif indicator.is_cumulative:
+        result = running_total
+    else:
+        result = figures.result_value
+    if result is None:
+        late = fiscal_years.has_ended(figures.fiscal_year, today)
+        return Assessment(NOT_REPORTED if late else IN_PROGRESS)
+    if indicator.is_milestone:
+        reached = figures.result_stage.position >= figures.target_stage.position
+        rank = 0 if reached else len(bands) - 1
+        return Assessment(bands[rank].label, reached=reached, rank=rank, band_count=len(bands))
+    rate = rate_of(result, figures.target_value, lower_is_better=indicator.is_lower_better)
+    rank, band = grade(rate, bands)
+    return Assessment(
+        band.label, rate=rate, rank=rank, band_count=len(bands),
+        running_total=running_total if indicator.is_cumulative else None,
+    )
+
+
+def assess_years(
+    years: Iterable[YearFigures], *, bands: Sequence[Band], today: datetime.date, first_fiscal_year: int
+) -> dict[tuple[int, int], Assessment]:
+    """Assessments keyed by (indicator id, fiscal year), running totals included.
+
+    `years` are figures with their `indicator` (and stages) loaded; every year of
+    a cumulative indicator from the plan's first year must be among them.
+    """
+    by_indicator: dict[int, list[YearFigures]] = defaultdict(list)
+    for year in years:
+        by_indicator[year.indicator_id].append(year)
+    assessments = {}
+    for indicator_id, indicator_years in by_indicator.items():
+        indicator_years.sort(key=lambda y: y.fiscal_year)
+        total: Decimal | None = Decimal(0)
+        expected_year = first_fiscal_year
+        for year in indicator_years:
+            running_total = None
+            if year.indicator.is_cumulative:
+                if year.fiscal_year != expected_year or total is None or year.result_value is None:
+                    total = None  # a gap or a missing result leaves the running total unknown
+                else:
+                    total += year.result_value
+                running_total = total
+                expected_year = year.fiscal_year + 1
+            assessments[(indicator_id, year.fiscal_year)] = assess(
+                year.indicator, year, bands=bands, today=today, running_total=running_total
+            )
+    return assessments
+
+
+def plan_years(plan):
+    """Every indicator year of a plan, with what assessing it needs, in one query."""
+    return (
+        IndicatorYear.objects.filter(indicator__measure__plan=plan)
+        .select_related("indicator__measure", "target_stage", "result_stage")
+        .order_by("indicator__measure__number", "indicator__slot", "fiscal_year")
+    )
+
+
+def assess_plan(plan, *, today: datetime.date) -> dict[tuple[int, int], Assessment]:
+    """Every indicator year of the plan assessed, in two queries (years and bands)."""
+    return assess_years(
+        plan_years(plan), bands=plan_bands(plan), today=today, first_fiscal_year=plan.first_fiscal_year
+    )
+
+
+@dataclass
+class Summary:
+    """How many indicators stand at each grade and state."""
+
+    labels: tuple[str, ...]
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, assessment: Assessment) -> None:
+        self.counts[assessment.label] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def rows(self) -> list[tuple[str, int]]:
+        """(label, count) for every grade and state, in order, zeros included."""
+        return [(label, self.counts[label]) for label in self.labels]
+
+
+@dataclass
+class Rollup:
+    fiscal_year: int
+    plan: Summary
+    pillars: dict[int, Summary]
+    measures: dict[int, Summary]
+
+
+def rollup(plan, fiscal_year: int, *, today: datetime.date, assessments=None, years=None) -> Rollup:
+    """Counts per measure, per pillar and for the plan, for one fiscal year.
+
+    A bounded number of queries whatever the plan's size; pass the assessments
+    and years a page already has to run none.
+    """
+    bands = plan_bands(plan)
+    if years is None:
+        years = list(plan_years(plan))
+    if assessments is None:
+        assessments = assess_years(years, bands=bands, today=today, first_fiscal_year=plan.first_fiscal_year)
+    labels = tuple(b.label for b in bands) + STATES
+    result = Rollup(fiscal_year, Summary(labels), defaultdict(lambda: Summary(labels)), defaultdict(lambda: Summary(labels)))
+    for year in years:
+        if year.fiscal_year != fiscal_year:
+            continue
+        assessment = assessments[(year.indicator_id, fiscal_year)]
+        measure = year.indicator.measure
+        result.plan.add(assessment)
+        result.pillars[measure.pillar_id].add(assessment)
+        result.measures[measure.pk].add(assessment)
+    return result

@@ -1,0 +1,16 @@
+from django.shortcuts import get_object_or_404, render
+
+from plans.models import Plan
+
+from . import achievement
+
+
+def achievement_rules(request, plan_slug):
+    """How grades are computed, in words, so that anyone can recompute one."""
+    plan = get_object_or_404(Plan, slug=plan_slug)
+    bands = achievement.plan_bands(plan)
+    return render(
+        request,
+        "indicators/achievement.html",
+        {"plan": plan, "bands": bands, "band_ranges": achievement.band_ranges(bands)},
+    )
