@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "simple_history",
     "plans",
     "indicators",
+    "exchange",
 ]
 
 MIDDLEWARE = [
@@ -129,6 +130,11 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 DJANGO_TABLES2_TEMPLATE = "components/table.html"
+
+# Uploaded workbooks: the largest file and the most rows a sheet may have.
+EXCHANGE_MAX_UPLOAD_BYTES = int(os.environ.get("EXCHANGE_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+EXCHANGE_MAX_ROWS = int(os.environ.get("EXCHANGE_MAX_ROWS", "20000"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = EXCHANGE_MAX_UPLOAD_BYTES + 1024 * 1024
 
 LOGGING = {
     "version": 1,

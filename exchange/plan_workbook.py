@@ -1,0 +1,458 @@
+"""A whole plan as a workbook, out and back in: how the reform office sets up a new plan.
+
+The format (documented in README.md, "Plan workbook"): a sheet 形式 naming the
+format, then one sheet per kind of row, each with a fixed header row. Export
+and import are exact inverses: a plan exported and imported again is the same.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from indicators.models import GradeBand, Indicator, IndicatorYear, MilestoneStage
+from plans import fiscal_years
+from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
+
+from .cells import (
+    HEADER_FILL, HEADER_FONT, WRAP, Problem, WorkbookRefused, is_formula, number_cell, open_workbook, text_cell,
+    unit_number_format,
+)
+
+FORMAT_NAME = "経営改革推進計画 計画ブック"
+FORMAT_VERSION = "1"
+STAGE_SEPARATOR = " → "
+YES, NO = "はい", "いいえ"
+NOT_APPLICABLE = "対象外"
+NOT_SET = "未設定"
+
+PLAN_FIELDS = [
+    ("URL名", "slug"), ("計画名", "title"), ("自治体名", "municipality"), ("基づく方針", "policy"),
+    ("開始年度", "first_fiscal_year"), ("終了年度", "last_fiscal_year"), ("はじめに", "introduction"),
+]
+HEADERS = {
+    "計画": ["項目", "値"],
+    "柱": ["番号", "名称", "取組視点"],
+    "推進項目": ["事業No.", "柱番号", "推進項目名称", "副題", "現状と課題", "課題解決に向けた方向性・活動内容"],
+    "担当課": ["事業No.", "順序", "部・室", "課・室"],
+    "指標": ["事業No.", "指標番号", "名称", "仮の名称", "単位", "小数点以下の桁数", "注記", "種類", "方向", "累計値", "段階"],
+    "目標値": ["事業No.", "指標番号", "年度", "目標値"],
+    "評価区分": ["評価", "下限の達成率（%）"],
+}
+KIND_LABELS = dict(Indicator.Kind.choices)
+DIRECTION_LABELS = dict(Indicator.Direction.choices)
+COLUMN_WIDTHS = {"計画": [14, 80], "推進項目": [8, 8, 40, 24, 60, 60], "柱": [6, 10, 60], "指標": [8, 8, 40, 8, 8, 8, 40, 12, 12, 8, 40]}
+
+
+# ---------------------------------------------------------------- export
+
+def export_plan(plan: Plan) -> bytes:
+    """The plan in the plan-workbook format (write-only, so a large plan stays small in memory)."""
+    workbook = Workbook(write_only=True)
+    format_sheet = workbook.create_sheet("形式")
+    format_sheet.append([text_cell(format_sheet, FORMAT_NAME), text_cell(format_sheet, FORMAT_VERSION)])
+    sheets = {}
+    for title, header in HEADERS.items():
+        sheet = workbook.create_sheet(title)
+        for index, width in enumerate(COLUMN_WIDTHS.get(title, [12] * len(header)), 1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = "A2"
+        sheet.append([text_cell(sheet, h, font=HEADER_FONT, fill=HEADER_FILL) for h in header])
+        sheets[title] = sheet
+
+    def row(title, *values):
+        sheet = sheets[title]
+        sheet.append([text_cell(sheet, v, alignment=WRAP) if isinstance(v, str) else v for v in values])
+
+    for label, attribute in PLAN_FIELDS:
+        value = getattr(plan, attribute)
+        row("計画", label, fiscal_years.era_name(value) if attribute.endswith("fiscal_year") else value)
+    for pillar in plan.pillars.order_by("number"):
+        row("柱", pillar.number, pillar.name, pillar.aim)
+    measures = list(plan.measures.select_related("pillar").order_by("number"))
+    for measure in measures:
+        row("推進項目", measure.number, measure.pillar.number, measure.title, measure.subtitle,
+            measure.current_situation, measure.approach)
+    for assignment in MeasureDepartment.objects.filter(measure__plan=plan).select_related("measure", "department").order_by("measure__number", "position"):
+        row("担当課", assignment.measure.number, assignment.position, assignment.department.division, assignment.department.section)
+    indicators = (
+        Indicator.objects.filter(measure__plan=plan).select_related("measure").prefetch_related("stages")
+        .order_by("measure__number", "slot")
+    )
+    for indicator in indicators:
+        row("指標", indicator.measure.number, indicator.slot, indicator.name, YES if indicator.name_is_provisional else NO,
+            indicator.unit, indicator.decimal_places, indicator.note, KIND_LABELS[indicator.kind],
+            DIRECTION_LABELS[indicator.direction], YES if indicator.is_cumulative else NO,
+            STAGE_SEPARATOR.join(s.label for s in indicator.stages.all()))
+    years = (
+        IndicatorYear.objects.filter(indicator__measure__plan=plan)
+        .select_related("indicator__measure", "target_stage")
+        .order_by("indicator__measure__number", "indicator__slot", "fiscal_year")
+    )
+    sheet = sheets["目標値"]
+    for year in years:
+        indicator = year.indicator
+        if year.target_status == IndicatorYear.TargetStatus.NOT_APPLICABLE:
+            target = text_cell(sheet, NOT_APPLICABLE)
+        elif year.target_status == IndicatorYear.TargetStatus.NOT_SET:
+            target = text_cell(sheet, NOT_SET)
+        elif year.target_stage is not None:
+            target = text_cell(sheet, year.target_stage.label)
+        else:
+            target = number_cell(sheet, year.target_value, unit_number_format(indicator.unit, indicator.decimal_places))
+        sheet.append([indicator.measure.number, indicator.slot, text_cell(sheet, year.fiscal_year_label), target])
+    for band in plan.grade_bands.order_by("-min_rate"):
+        row("評価区分", band.label, band.min_rate)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+# ---------------------------------------------------------------- import
+
+@dataclass
+class PlanImport:
+    """What a plan workbook would create, or every problem that stops it."""
+
+    problems: list[Problem] = field(default_factory=list)
+    plan: dict = field(default_factory=dict)
+    pillars: list[dict] = field(default_factory=list)
+    measures: list[dict] = field(default_factory=list)
+    assignments: list[dict] = field(default_factory=list)
+    indicators: list[dict] = field(default_factory=list)
+    targets: list[dict] = field(default_factory=list)
+    bands: list[dict] = field(default_factory=list)
+    created: Plan | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> list[tuple[str, int]]:
+        return [("柱", len(self.pillars)), ("推進項目", len(self.measures)), ("担当課の割当", len(self.assignments)),
+                ("指標", len(self.indicators)), ("年度別の目標値", len(self.targets)), ("評価区分", len(self.bands))]
+
+
+class _Reader:
+    """Reads the sheets' rows, recording every problem instead of stopping at the first."""
+
+    def __init__(self, workbook, result: PlanImport):
+        self.workbook = workbook
+        self.result = result
+        self.failed: set[str] = set()  # sheets not read: rows referring to them are not checked against them
+
+    def problem(self, sheet, cell, message):
+        self.result.problems.append(Problem(sheet, cell, message))
+
+    def rows(self, title):
+        """(row number, {header: value}) for each non-empty row below a header that must match."""
+        if title not in self.workbook.sheetnames:
+            self.problem(title, "", "シートがありません。計画ブックの様式を使ってください。")
+            self.failed.add(title)
+            return
+        sheet = self.workbook[title]
+        expected = HEADERS[title]
+        limit = settings.EXCHANGE_MAX_ROWS
+        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            values = list(values) + [None] * (len(expected) - len(values))
+            if number == 1:
+                found = [str(v).strip() if v is not None else "" for v in values[: len(expected)]]
+                if found != expected:
+                    self.problem(title, "1行目", f"見出しが様式と違います（「{'」「'.join(expected)}」が必要です）。")
+                    self.failed.add(title)
+                    return
+                continue
+            if number > limit + 1:
+                self.problem(title, f"{number}行目", f"行が多すぎます（上限 {limit} 行）。")
+                return
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            cells = {}
+            for column, (header, value) in enumerate(zip(expected, values), 1):
+                if is_formula(value):
+                    self.problem(title, f"{get_column_letter(column)}{number}", "数式は使えません。値を入力してください。")
+                    value = None
+                cells[header] = value
+            yield number, cells
+
+    def text(self, title, number, cells, header, required=True):
+        value = cells[header]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problem(title, self.ref(title, number, header), f"「{header}」を入力してください。")
+            return ""
+        if not isinstance(value, str):
+            value = str(value)
+        return value.strip() if "\n" not in value else value.strip("\n")
+
+    def integer(self, title, number, cells, header, minimum=0):
+        value = cells[header]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < minimum:
+            self.problem(title, self.ref(title, number, header), f"「{header}」は{minimum}以上の整数で入力してください。")
+            return None
+        return int(value)
+
+    def flag(self, title, number, cells, header):
+        value = self.text(title, number, cells, header)
+        if value not in (YES, NO):
+            if value:
+                self.problem(title, self.ref(title, number, header), f"「{header}」は「{YES}」か「{NO}」で入力してください。")
+            return False
+        return value == YES
+
+    def choice(self, title, number, cells, header, labels: dict):
+        value = self.text(title, number, cells, header)
+        by_label = {label: key for key, label in labels.items()}
+        if value not in by_label:
+            if value:
+                self.problem(title, self.ref(title, number, header),
+                             f"「{header}」は「{'」「'.join(by_label)}」のどれかにしてください。")
+            return None
+        return by_label[value]
+
+    def fiscal_year(self, title, number, cells, header):
+        value = cells[header]
+        try:
+            return fiscal_years.parse(str(value if value is not None else ""))
+        except ValueError as error:
+            self.problem(title, self.ref(title, number, header), str(error))
+            return None
+
+    @staticmethod
+    def ref(title, number, header):
+        return f"{get_column_letter(HEADERS[title].index(header) + 1)}{number}"
+
+
+def read_plan_workbook(upload) -> PlanImport:
+    """Check a plan workbook cell by cell; nothing is saved."""
+    result = PlanImport()
+    try:
+        workbook = open_workbook(upload)
+    except WorkbookRefused as refused:
+        result.problems.append(refused.problem)
+        return result
+    try:
+        _read(workbook, result)
+    finally:
+        workbook.close()
+    return result
+
+
+def _read(workbook, result: PlanImport) -> None:
+    reader = _Reader(workbook, result)
+    if "形式" not in workbook.sheetnames or [c for c in next(workbook["形式"].iter_rows(values_only=True, max_row=1), ())][:2] != [FORMAT_NAME, FORMAT_VERSION]:
+        result.problems.append(Problem("形式", "A1", f"「{FORMAT_NAME}」（版 {FORMAT_VERSION}）の様式ではありません。書き出した計画ブックを使ってください。"))
+        return
+
+    labels = {label: attribute for label, attribute in PLAN_FIELDS}
+    for number, cells in reader.rows("計画"):
+        label = reader.text("計画", number, cells, "項目")
+        if label not in labels:
+            reader.problem("計画", f"A{number}", f"「{label}」は計画の項目ではありません。")
+            continue
+        attribute = labels[label]
+        if attribute.endswith("fiscal_year"):
+            result.plan[attribute] = reader.fiscal_year("計画", number, cells, "値")
+        else:
+            result.plan[attribute] = reader.text("計画", number, cells, "値", required=attribute in ("slug", "title", "municipality"))
+    for label, attribute in PLAN_FIELDS:
+        if attribute not in result.plan:
+            reader.problem("計画", "", f"「{label}」の行がありません。")
+    if result.plan.get("slug") and Plan.objects.filter(slug=result.plan["slug"]).exists():
+        reader.problem("計画", "B2", f"URL名「{result.plan['slug']}」の計画はすでにあります。別のURL名にしてください。")
+
+    pillar_numbers = set()
+    for number, cells in reader.rows("柱"):
+        pillar = {"number": reader.integer("柱", number, cells, "番号", 1), "name": reader.text("柱", number, cells, "名称"),
+                  "aim": reader.text("柱", number, cells, "取組視点", required=False), "row": number}
+        if pillar["number"] in pillar_numbers:
+            reader.problem("柱", f"A{number}", f"番号 {pillar['number']} の柱が重複しています。")
+        pillar_numbers.add(pillar["number"])
+        result.pillars.append(pillar)
+
+    measure_numbers = set()
+    for number, cells in reader.rows("推進項目"):
+        measure = {
+            "number": reader.integer("推進項目", number, cells, "事業No.", 1),
+            "pillar": reader.integer("推進項目", number, cells, "柱番号", 1),
+            "title": reader.text("推進項目", number, cells, "推進項目名称"),
+            "subtitle": reader.text("推進項目", number, cells, "副題", required=False),
+            "current_situation": reader.text("推進項目", number, cells, "現状と課題", required=False),
+            "approach": reader.text("推進項目", number, cells, "課題解決に向けた方向性・活動内容", required=False),
+            "row": number,
+        }
+        if measure["pillar"] is not None and measure["pillar"] not in pillar_numbers and "柱" not in reader.failed:
+            reader.problem("推進項目", f"B{number}", f"柱番号 {measure['pillar']} の柱が「柱」シートにありません。")
+        if measure["number"] in measure_numbers:
+            reader.problem("推進項目", f"A{number}", f"事業No.{measure['number']} が重複しています。")
+        measure_numbers.add(measure["number"])
+        result.measures.append(measure)
+
+    def known_measure(title, number, value):
+        if value is not None and value not in measure_numbers and "推進項目" not in reader.failed:
+            reader.problem(title, f"A{number}", f"事業No.{value} が「推進項目」シートにありません。")
+
+    seen_positions = set()
+    for number, cells in reader.rows("担当課"):
+        assignment = {
+            "measure": reader.integer("担当課", number, cells, "事業No.", 1),
+            "position": reader.integer("担当課", number, cells, "順序", 1),
+            "division": reader.text("担当課", number, cells, "部・室", required=False),
+            "section": reader.text("担当課", number, cells, "課・室"),
+        }
+        known_measure("担当課", number, assignment["measure"])
+        key = (assignment["measure"], assignment["position"])
+        if key in seen_positions:
+            reader.problem("担当課", f"B{number}", "同じ推進項目に同じ順序の担当課があります。")
+        seen_positions.add(key)
+        result.assignments.append(assignment)
+
+    indicator_kinds = {}
+    for number, cells in reader.rows("指標"):
+        indicator = {
+            "measure": reader.integer("指標", number, cells, "事業No.", 1),
+            "slot": reader.integer("指標", number, cells, "指標番号", 1),
+            "name": reader.text("指標", number, cells, "名称"),
+            "name_is_provisional": reader.flag("指標", number, cells, "仮の名称"),
+            "unit": reader.text("指標", number, cells, "単位", required=False),
+            "decimal_places": reader.integer("指標", number, cells, "小数点以下の桁数", 0),
+            "note": reader.text("指標", number, cells, "注記", required=False),
+            "kind": reader.choice("指標", number, cells, "種類", KIND_LABELS),
+            "direction": reader.choice("指標", number, cells, "方向", DIRECTION_LABELS),
+            "is_cumulative": reader.flag("指標", number, cells, "累計値"),
+            "stages": [s.strip() for s in reader.text("指標", number, cells, "段階", required=False).split("→") if s.strip()],
+            "row": number,
+        }
+        known_measure("指標", number, indicator["measure"])
+        key = (indicator["measure"], indicator["slot"])
+        if key in indicator_kinds:
+            reader.problem("指標", f"B{number}", "同じ推進項目に同じ指標番号があります。")
+        if indicator["kind"] == Indicator.Kind.MILESTONE and not indicator["stages"]:
+            reader.problem("指標", f"K{number}", "段階の指標には段階を「→」で区切って入力してください。")
+        if indicator["kind"] == Indicator.Kind.NUMERIC and indicator["stages"]:
+            reader.problem("指標", f"K{number}", "数値の指標に段階は入力できません。")
+        indicator_kinds[key] = indicator
+        result.indicators.append(indicator)
+
+    first, last = result.plan.get("first_fiscal_year"), result.plan.get("last_fiscal_year")
+    seen_years = set()
+    for number, cells in reader.rows("目標値"):
+        measure_number = reader.integer("目標値", number, cells, "事業No.", 1)
+        slot = reader.integer("目標値", number, cells, "指標番号", 1)
+        fiscal_year = reader.fiscal_year("目標値", number, cells, "年度")
+        indicator = indicator_kinds.get((measure_number, slot))
+        if measure_number is not None and slot is not None and indicator is None:
+            if "指標" in reader.failed:
+                continue
+            reader.problem("目標値", f"B{number}", f"事業No.{measure_number} の指標{slot}が「指標」シートにありません。")
+            continue
+        if fiscal_year is not None and first and last and not first <= fiscal_year <= last:
+            reader.problem("目標値", f"C{number}", "年度が計画期間の外です。")
+        if (measure_number, slot, fiscal_year) in seen_years:
+            reader.problem("目標値", f"C{number}", "同じ指標・年度の目標値が重複しています。")
+        seen_years.add((measure_number, slot, fiscal_year))
+        target = {"measure": measure_number, "slot": slot, "fiscal_year": fiscal_year,
+                  "status": IndicatorYear.TargetStatus.SET, "value": None, "stage": None}
+        value = cells["目標値"]
+        text = value.strip() if isinstance(value, str) else None
+        if value is None or text in ("", NOT_SET):
+            target["status"] = IndicatorYear.TargetStatus.NOT_SET
+        elif text == NOT_APPLICABLE:
+            target["status"] = IndicatorYear.TargetStatus.NOT_APPLICABLE
+        elif indicator and indicator["kind"] == Indicator.Kind.MILESTONE:
+            if text not in indicator["stages"]:
+                reader.problem("目標値", f"D{number}", f"「{value}」はこの指標の段階にありません。")
+            target["stage"] = text
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            reader.problem("目標値", f"D{number}", f"目標値「{value}」は数値ではありません。数値、「{NOT_SET}」または「{NOT_APPLICABLE}」を入力してください。")
+        elif value < 0:
+            reader.problem("目標値", f"D{number}", "目標値に負の数は使えません。")
+        else:
+            target["value"] = _decimal(value)
+        result.targets.append(target)
+
+    for number, cells in reader.rows("評価区分"):
+        rate = cells["下限の達成率（%）"]
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0:
+            reader.problem("評価区分", f"B{number}", "下限の達成率は0以上の数値で入力してください。")
+            rate = None
+        result.bands.append({"label": reader.text("評価区分", number, cells, "評価"), "min_rate": _decimal(rate) if rate is not None else None})
+
+
+def _decimal(value) -> Decimal:
+    # Floats from a workbook carry binary noise (0.28 → 0.28000000000000003): keep 4 places, as the fields do.
+    try:
+        return Decimal(repr(value)).quantize(Decimal("0.0001")).normalize()
+    except InvalidOperation:
+        return Decimal(0)
+
+
+@transaction.atomic
+def save_plan_import(result: PlanImport) -> Plan:
+    """Create the plan a checked workbook describes: everything or, on any error, nothing."""
+    if not result.ok:
+        raise ValueError("問題のある計画ブックは保存できません。")
+
+    def saved(obj, sheet, row):
+        try:
+            obj.full_clean()
+        except ValidationError as error:
+            where = f"{row}行目" if row else ""
+            raise PlanImportFailed([Problem(sheet, where, m) for ms in error.message_dict.values() for m in ms])
+        obj.save()
+        return obj
+
+    plan = saved(Plan(**result.plan), "計画", None)
+    pillars = {p["number"]: saved(Pillar(plan=plan, number=p["number"], name=p["name"], aim=p["aim"]), "柱", p["row"]) for p in result.pillars}
+    measures = {}
+    for m in result.measures:
+        fields = {k: v for k, v in m.items() if k not in ("pillar", "row")}
+        measures[m["number"]] = saved(Measure(plan=plan, pillar=pillars[m["pillar"]], **fields), "推進項目", m["row"])
+    for a in result.assignments:
+        department, _ = Department.objects.get_or_create(division=a["division"], section=a["section"])
+        MeasureDepartment.objects.create(measure=measures[a["measure"]], department=department, position=a["position"])
+    indicators = {}
+    stages: dict[tuple, dict[str, MilestoneStage]] = defaultdict(dict)
+    for i in result.indicators:
+        fields = {k: v for k, v in i.items() if k not in ("measure", "stages", "row")}
+        indicator = saved(Indicator(measure=measures[i["measure"]], **fields), "指標", i["row"])
+        indicators[(i["measure"], i["slot"])] = indicator
+        for position, label in enumerate(i["stages"], 1):
+            stages[(i["measure"], i["slot"])][label] = MilestoneStage.objects.create(indicator=indicator, position=position, label=label)
+    for t in result.targets:
+        key = (t["measure"], t["slot"])
+        saved(IndicatorYear(
+            indicator=indicators[key], fiscal_year=t["fiscal_year"], target_status=t["status"],
+            target_value=t["value"], target_stage=stages[key].get(t["stage"]) if t["stage"] else None,
+        ), "目標値", None)
+    for b in result.bands:
+        saved(GradeBand(plan=plan, label=b["label"], min_rate=b["min_rate"]), "評価区分", None)
+    result.created = plan
+    return plan
+
+
+class PlanImportFailed(Exception):
+    """Model validation refused what the workbook checks let through; nothing was saved."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def import_plan(upload) -> PlanImport:
+    """Check a workbook and, when it has no problem, create its plan (all or nothing)."""
+    result = read_plan_workbook(upload)
+    if result.ok:
+        try:
+            save_plan_import(result)
+        except PlanImportFailed as failed:
+            result.problems.extend(failed.problems)
+    return result
