@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),
     path("", include("indicators.urls")),
+    path("", include("exchange.urls")),
 ]

@@ -1,0 +1,141 @@
+"""Open data: every published indicator year with its target, result and grade, as CSV and JSON.
+
+Figures come from each plan's latest published report (what the city
+published), graded as of today by the achievement module.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from indicators import achievement
+from indicators.models import PublishedIndicatorYear
+from plans import fiscal_years, publication
+from plans.models import Plan
+
+from .cells import safe_csv_text
+
+LICENCE = "CC BY 4.0"
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/deed.ja"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    description: str
+
+
+SCHEMA = (
+    Column("municipality", "文字列", "自治体名"),
+    Column("plan", "文字列", "計画の識別子（URL名）"),
+    Column("plan_title", "文字列", "計画名"),
+    Column("report_as_of", "日付（YYYY-MM-DD）", "値の出典となる公表済み進捗状況報告の基準日"),
+    Column("pillar_number", "整数", "5つの柱の番号"),
+    Column("pillar_name", "文字列", "柱の名称"),
+    Column("measure_number", "整数", "推進項目の事業No."),
+    Column("measure_title", "文字列", "推進項目名称"),
+    Column("departments", "文字列", "担当課（「;」区切り、先頭が主担当）"),
+    Column("indicator_slot", "整数", "指標番号（1 が指標①）"),
+    Column("indicator_name", "文字列", "指標の名称"),
+    Column("indicator_name_is_provisional", "真偽値", "原資料で名称が失われ、資料の記述から補った仮の名称なら true"),
+    Column("unit", "文字列", "単位（段階で示す指標は空）"),
+    Column("kind", "文字列", "numeric（数値）または milestone（段階）"),
+    Column("direction", "文字列", "higher（高いほど良い）または lower（低いほど良い）"),
+    Column("cumulative", "真偽値", "累計値の指標なら true"),
+    Column("fiscal_year", "整数", "年度（開始する西暦年。2023 は令和5年度）"),
+    Column("fiscal_year_label", "文字列", "年度の和暦表記（令和5年度）"),
+    Column("target_status", "文字列", "set（設定あり）、not_set（未設定）、not_applicable（対象外）"),
+    Column("target", "数値または文字列", "目標値（数値の指標は数値、段階の指標は段階名、設定なしは空）"),
+    Column("result", "数値または文字列", "結果（未公表は空）"),
+    Column("achievement_rate", "数値", "達成率（%、小数第1位。計算しないときは空）"),
+    Column("grade", "文字列", "評価（達成・概ね達成・未達成など）または状態（集計中・未報告・目標未設定・対象外）"),
+)
+
+
+def _number(value: Decimal | None):
+    if value is None:
+        return None
+    normalized = value.normalize()
+    return int(normalized) if normalized == normalized.to_integral_value() else float(normalized)
+
+
+def rows(today: datetime.date) -> list[dict]:
+    """One dict a published indicator year, for every plan with a published report."""
+    result = []
+    for plan in Plan.objects.order_by("first_fiscal_year").prefetch_related("grade_bands"):
+        report = publication.latest_published_report(plan)
+        if report is None:
+            continue
+        figures = list(
+            PublishedIndicatorYear.objects.filter(report=report)
+            .select_related("indicator__measure__pillar", "target_stage", "result_stage")
+            .prefetch_related("indicator__measure__assignments__department")
+            .order_by("indicator__measure__number", "indicator__slot", "fiscal_year")
+        )
+        assessments = achievement.assess_years(
+            figures, bands=achievement.plan_bands(plan), today=today, first_fiscal_year=plan.first_fiscal_year
+        )
+        for year in figures:
+            indicator, measure = year.indicator, year.indicator.measure
+            assessment = assessments[(indicator.pk, year.fiscal_year)]
+            result.append({
+                "municipality": plan.municipality,
+                "plan": plan.slug,
+                "plan_title": plan.title,
+                "report_as_of": report.as_of.isoformat(),
+                "pillar_number": measure.pillar.number,
+                "pillar_name": measure.pillar.name,
+                "measure_number": measure.number,
+                "measure_title": measure.full_title,
+                "departments": ";".join(a.department.name for a in measure.assignments.all()),
+                "indicator_slot": indicator.slot,
+                "indicator_name": indicator.name,
+                "indicator_name_is_provisional": indicator.name_is_provisional,
+                "unit": indicator.unit,
+                "kind": indicator.kind,
+                "direction": indicator.direction,
+                "cumulative": indicator.is_cumulative,
+                "fiscal_year": year.fiscal_year,
+                "fiscal_year_label": fiscal_years.era_name(year.fiscal_year),
+                "target_status": year.target_status,
+                "target": year.target_stage.label if year.target_stage else _number(year.target_value),
+                "result": year.result_stage.label if year.result_stage else _number(year.result_value),
+                "achievement_rate": _number(assessment.rate),
+                "grade": assessment.label,
+            })
+    return result
+
+
+def as_json(today: datetime.date) -> str:
+    return json.dumps(
+        {"license": LICENCE, "license_url": LICENCE_URL, "generated_on": today.isoformat(),
+         "columns": [c.__dict__ for c in SCHEMA], "records": rows(today)},
+        ensure_ascii=False, indent=1,
+    )
+
+
+def as_csv(today: datetime.date) -> str:
+    """UTF-8 CSV with a BOM, so that Excel in Japan opens it without garbling."""
+    output = io.StringIO()
+    output.write("\ufeff")
+    writer = csv.writer(output, lineterminator="\r\n")
+    writer.writerow([c.name for c in SCHEMA])
+    for record in rows(today):
+        writer.writerow([_csv_cell(record[c.name]) for c in SCHEMA])
+    return output.getvalue()
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return safe_csv_text(value)
+    return str(value)

@@ -1,0 +1,61 @@
+import csv
+import datetime
+import io
+import json
+from decimal import Decimal
+
+from django.urls import reverse
+
+from indicators.models import IndicatorYear
+from plans import publication
+from plans.models import ProgressReport
+
+
+def test_open_data_page_lists_downloads_licence_and_schema(client, seed_plan):
+    html = client.get(reverse("exchange:opendata")).content.decode()
+    assert "CC BY 4.0" in html
+    assert reverse("exchange:opendata-csv") in html and reverse("exchange:opendata-json") in html
+    assert "<code>achievement_rate</code>" in html and "<caption>" in html
+
+
+def test_csv_and_json_hold_every_published_indicator_year(client, seed_plan):
+    response = client.get(reverse("exchange:opendata-csv"))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = response.content.decode("utf-8-sig")
+    records = list(csv.DictReader(io.StringIO(text)))
+    assert len(records) == 92
+    overtime = next(r for r in records if r["measure_number"] == "2" and r["indicator_slot"] == "1" and r["fiscal_year"] == "2023")
+    assert overtime["target"] == "95000" and overtime["unit"] == "時間" and overtime["direction"] == "lower"
+    assert overtime["fiscal_year_label"] == "令和5年度"
+    assert overtime["report_as_of"] == "2023-09-01"
+    data = json.loads(client.get(reverse("exchange:opendata-json")).content)
+    assert data["license"] == "CC BY 4.0"
+    assert len(data["records"]) == 92
+    assert [c["name"] for c in data["columns"]] == list(records[0].keys())
+    click = next(r for r in data["records"] if r["measure_number"] == 10 and r["indicator_slot"] == 1 and r["fiscal_year"] == 2023)
+    assert click["target"] == 0.28
+    not_applicable = next(r for r in data["records"] if r["measure_number"] == 7 and r["indicator_slot"] == 2 and r["fiscal_year"] == 2025)
+    assert (not_applicable["target_status"], not_applicable["target"], not_applicable["grade"]) == ("not_applicable", None, "対象外")
+
+
+def test_only_published_figures_are_open(client, seed_plan):
+    year = IndicatorYear.objects.get(indicator__measure__number=2, indicator__slot=1, fiscal_year=2023)
+    year.result_value = Decimal(96000)  # official, but not yet in a published report
+    year.save()
+    records = json.loads(client.get(reverse("exchange:opendata-json")).content)["records"]
+    assert all(r["result"] is None for r in records)
+    report = ProgressReport.objects.create(plan=seed_plan, as_of=datetime.date(2024, 6, 1))
+    publication.publish_report(report)
+    records = json.loads(client.get(reverse("exchange:opendata-json")).content)["records"]
+    overtime = next(r for r in records if r["measure_number"] == 2 and r["indicator_slot"] == 1 and r["fiscal_year"] == 2023)
+    assert (overtime["result"], overtime["achievement_rate"], overtime["grade"]) == (96000, 98.9, "概ね達成")  # (2 − 96000/95000) × 100
+    assert overtime["report_as_of"] == "2024-06-01"
+
+
+def test_csv_text_cannot_run_as_a_formula(client, seed_plan):
+    measure = seed_plan.measures.get(number=1)
+    measure.title = "=HYPERLINK(\"http://evil.example\")"
+    measure.save()
+    text = client.get(reverse("exchange:opendata-csv")).content.decode("utf-8-sig")
+    row = next(r for r in csv.DictReader(io.StringIO(text)) if r["measure_number"] == "1")
+    assert row["measure_title"].startswith("'=HYPERLINK")
