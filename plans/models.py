@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -157,6 +158,44 @@ class Department(models.Model):
         return reverse("plans:department", args=[self.pk])
 
 
+class DepartmentMembership(models.Model):
+    """A user working in a department: department staff enter progress for its measures."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="department_memberships", verbose_name="利用者"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="memberships", verbose_name="所属課"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "所属課"
+        ordering = ["user", "department"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "department"],
+                name="department_membership_unique",
+                violation_error_message="この利用者はすでにこの課に所属しています。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.department}"
+
+
+class ReportIsPublished(ValidationError):
+    """Raised when anything of a published progress report would change: it is frozen."""
+
+    def __init__(self, message: str = "公表済みの進捗状況報告は変更できません。"):
+        super().__init__(message)
+
+
+def _report_is_published(report_id) -> bool:
+    return report_id is not None and ProgressReport.objects.filter(pk=report_id, published_at__isnull=False).exists()
+
+
 class Measure(models.Model):
     """A numbered measure (推進項目) of a plan, under one pillar."""
 
@@ -241,7 +280,12 @@ class ProgressReport(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="reports", verbose_name="計画")
     as_of = models.DateField("基準日")
+    due_date = models.DateField("提出期限", null=True, blank=True, help_text="担当課が入力を終えて提出する期限")
     published_at = models.DateTimeField("公表日時", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="公表した人",
+    )
 
     history = HistoricalRecords()
 
@@ -253,6 +297,12 @@ class ProgressReport(models.Model):
                 fields=["plan", "as_of"],
                 name="report_as_of_unique_in_plan",
                 violation_error_message="この計画には同じ基準日の進捗状況報告がすでにあります。",
+            ),
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=Q(published_at__isnull=True),
+                name="one_open_report_per_plan",
+                violation_error_message="この計画には公表前の進捗状況報告がすでにあります。先に公表してください。",
             ),
         ]
 
@@ -271,8 +321,25 @@ class ProgressReport(models.Model):
     def is_published(self) -> bool:
         return self.published_at is not None
 
+    @property
+    def due_date_label(self) -> str:
+        return fiscal_years.era_date(self.due_date) if self.due_date else ""
+
+    def save(self, *args, **kwargs):
+        # Publishing sets published_at on a report that is not yet published; after that it is frozen.
+        if self.pk and _report_is_published(self.pk):
+            raise ReportIsPublished()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if _report_is_published(self.pk):
+            raise ReportIsPublished("公表済みの進捗状況報告は削除できません。")
+        return super().delete(*args, **kwargs)
+
     def clean(self):
         super().clean()
+        if self.due_date and self.as_of and self.due_date < self.as_of:
+            raise ValidationError({"due_date": "提出期限は基準日以降にしてください。"})
         if self.plan_id and self.as_of:
             # A report may come up to a year after the plan ends, to give its last results.
             first = fiscal_years.first_day(self.plan.first_fiscal_year)
@@ -299,6 +366,24 @@ class ProgressNote(models.Model):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="progress_notes", verbose_name="推進項目")
     text = models.TextField("活動経過・今後の予定", blank=True, help_text="段落は空行で区切ります。")
     status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    review_comment = models.TextField("審査コメント", blank=True, help_text="差戻しの理由など、経営改革課から担当課へのコメント")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="提出した人",
+    )
+    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="審査した人",
+    )
+    reviewed_at = models.DateTimeField("審査日時", null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="最後に更新した人",
+    )
+    updated_at = models.DateTimeField("最終更新日時", null=True, blank=True)
+    # Optimistic locking: every write goes through plans.workflow, which checks and bumps it.
+    version = models.PositiveIntegerField("版", default=1)
 
     history = HistoricalRecords()
 
@@ -311,10 +396,29 @@ class ProgressNote(models.Model):
                 name="progress_note_unique_per_report",
                 violation_error_message="この推進項目の記述はこの報告にすでにあります。",
             ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1),
+                name="progress_note_version_positive",
+                violation_error_message="版は1以上にしてください。",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.report} / {self.measure}"
+
+    @property
+    def is_editable_status(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    def save(self, *args, **kwargs):
+        if _report_is_published(self.report_id):
+            raise ReportIsPublished()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if _report_is_published(self.report_id):
+            raise ReportIsPublished()
+        return super().delete(*args, **kwargs)
 
     def clean(self):
         super().clean()

@@ -2,8 +2,11 @@
 
 Citizens see a progress report once it is published, and in it only the notes
 the reform office approved. Indicator results on IndicatorYear are the
-published ones; a report's figures are frozen at publication in
-PublishedIndicatorYear, so what was published on a date stays readable.
+published ones: staff propose results in their note (indicators.ResultEntry),
+and publishing a report copies the results of its approved notes into
+IndicatorYear, which nothing else writes. A report's figures are then frozen
+in PublishedIndicatorYear, so what was published on a date stays readable;
+after publication nothing of the report changes (the models refuse it).
 """
 
 from __future__ import annotations
@@ -55,12 +58,44 @@ def freeze_figures(report: ProgressReport) -> None:
 
 
 @transaction.atomic
-def publish_report(report: ProgressReport) -> ProgressReport:
-    """Publish a report: its approved notes and the plan's figures go public and are frozen."""
+def apply_approved_results(report: ProgressReport, user=None) -> int:
+    """Copy the results proposed in the report's approved notes into the official IndicatorYear results.
+
+    Returns how many indicator years changed; each change is kept in their history.
+    """
+    from indicators.models import ResultEntry
+
+    entries = ResultEntry.objects.filter(
+        progress_note__report=report, progress_note__status=ProgressNote.Status.APPROVED
+    ).select_related("indicator_year__indicator__measure__plan", "stage")
+    changed = 0
+    for entry in entries:
+        year = entry.indicator_year
+        if year.result_value == entry.value and year.result_stage_id == entry.stage_id:
+            continue
+        year.result_value, year.result_stage = entry.value, entry.stage
+        year.full_clean()
+        year._history_user = user
+        year._change_reason = f"{report}の公表"
+        year.save(update_fields=["result_value", "result_stage"])
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def publish_report(report: ProgressReport, *, user=None) -> ProgressReport:
+    """Publish a report: its approved notes and results and the plan's figures go public and are frozen.
+
+    Call it through plans.workflow.publish, which checks the user's rights.
+    """
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     if report.is_published:
         raise ValueError("この進捗状況報告はすでに公表されています。")
+    apply_approved_results(report, user)
     freeze_figures(report)
     report.published_at = timezone.now()
-    report.save(update_fields=["published_at"])
+    report.published_by = user
+    report._history_user = user
+    report._change_reason = "公表"
+    report.save(update_fields=["published_at", "published_by"])
     return report

@@ -1,0 +1,134 @@
+"""Values as staff type them: the one place that reads a typed result or target.
+
+Used by the admin's forms and by spreadsheet uploads alike. Accepted:
+
+- full-width digits and signs (１，８５４ → 1854), spaces anywhere at the ends;
+- thousands commas, in the right places only (34,068 but not 3,4068);
+- a decimal point (0.28, ０．２８);
+- the indicator's unit after the number (34,068時間, 0.28%, ２５ｈａ), but no other unit;
+- 万 and 億 (3億5000万円 → 350,000,000; 1.5万 → 15,000).
+
+Refused with a Japanese message that says why: negative numbers (-5, −5, ▲5,
+△5, the last two being how Japanese accounts write them), more decimals than
+the indicator shows, numbers too large to store, and anything else (約3万, 3万人程度).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+
+# What a DecimalField(max_digits=15, decimal_places=4) can hold.
+MAX_VALUE = Decimal("99999999999.9999")
+
+_NEGATIVE_SIGNS = "-−－‐‑‒–—―ー▲△"
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_PLAIN = re.compile(rf"^(?P<number>{_NUMBER})$")
+_KANJI = re.compile(
+    rf"^(?:(?P<oku>{_NUMBER})億)?(?:(?P<man>{_NUMBER})万)?(?P<rest>{_NUMBER})?$"
+)
+_LOOKS_LIKE_BAD_COMMAS = re.compile(r"^[\d,]+(?:\.\d+)?$")
+
+
+class ParseError(ValueError):
+    """A typed value that cannot be read, with a message for the person who typed it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width (NFKC), without spaces at the ends or before a unit.
+
+    Spaces between digits stay, so that "12 34" is refused rather than read as 1234.
+    """
+    text = unicodedata.normalize("NFKC", str(text)).strip()
+    return re.sub(r"\s+(?=[^\d\s])", "", text)
+
+
+def _number(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+def parse_quantity(text: str | None, *, unit: str = "", decimal_places: int = 4) -> Decimal | None:
+    """The number in `text`, or None when it is blank.
+
+    `unit` is the indicator's unit, which may follow the number; `decimal_places`
+    is how many decimals the indicator shows, and so accepts.
+    """
+    if text is None:
+        return None
+    original = str(text).strip()
+    value = normalize(original)
+    if not value:
+        return None
+    if value[0] in _NEGATIVE_SIGNS or value.startswith("マイナス"):
+        raise ParseError("負の数は入力できません。0以上の数値を入力してください。")
+    normalized_unit = normalize(unit)
+    trailing = re.search(r"[^\d.,万億]+$", value)
+    if trailing and trailing.start() == 0:
+        raise ParseError(f"「{original}」は数値として読めません。数字で入力してください（例: 34,068{unit}、１，８５４）。")
+    if trailing:
+        if normalized_unit and trailing.group(0) == normalized_unit:
+            value = value[: -len(normalized_unit)]
+        elif normalized_unit:
+            raise ParseError(
+                f"「{original}」の「{trailing.group(0)}」は読めません。この指標の単位は「{unit}」です。"
+                f"数字だけか、数字と「{unit}」で入力してください（例: 34,068{unit}）。"
+            )
+        else:
+            raise ParseError(
+                f"「{original}」の「{trailing.group(0)}」は読めません。この指標には単位がありません。数字だけで入力してください。"
+            )
+
+    match = _PLAIN.match(value)
+    if match:
+        number = _number(match["number"])
+    else:
+        match = _KANJI.match(value)
+        if match and any(match.group(g) for g in ("oku", "man")):
+            number = Decimal(0)
+            if match["oku"]:
+                number += _number(match["oku"]) * Decimal(100_000_000)
+            if match["man"]:
+                number += _number(match["man"]) * Decimal(10_000)
+            if match["rest"]:
+                number += _number(match["rest"])
+        elif _LOOKS_LIKE_BAD_COMMAS.match(value):
+            raise ParseError(f"「{original}」の桁区切りのカンマの位置が正しくありません（例: 34,068）。")
+        else:
+            raise ParseError(
+                f"「{original}」は数値として読めません。数字で入力してください（例: 34,068{unit}、１，８５４）。"
+            )
+    if number > MAX_VALUE:
+        raise ParseError("値が大きすぎます。桁数を確かめてください。")
+    number = number.normalize()  # 0.280 → 0.28; 15000.0 → 1.5E+4
+    if number.as_tuple().exponent > 0:
+        number = number.quantize(Decimal(1))  # 1.5E+4 → 15000
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > decimal_places:
+        if decimal_places == 0:
+            raise ParseError("この指標は整数で入力してください（小数点以下は入力できません）。")
+        raise ParseError(f"この指標は小数点以下{decimal_places}桁までで入力してください。")
+    return number
+
+
+def parse_stage(text: str | None, stages):
+    """The stage whose label `text` names (full-width or half-width alike), or None when blank."""
+    if text is None:
+        return None
+    value = normalize(text)
+    if not value:
+        return None
+    for stage in stages:
+        if normalize(stage.label) == value:
+            return stage
+    labels = "、".join(f"「{stage.label}」" for stage in stages)
+    raise ParseError(f"「{str(text).strip()}」はこの指標の段階にありません。{labels}のどれかを選んでください。")
+
+
+def parse_indicator_value(indicator, text: str | None) -> Decimal | None:
+    """A result or target of a numeric indicator, read with its unit and precision."""
+    return parse_quantity(text, unit=indicator.unit, decimal_places=indicator.decimal_places)
