@@ -11,10 +11,14 @@ STAMP := $(VENV)/.installed
 # Development defaults; production sets DJANGO_DEBUG=0 and its own secret key and hosts.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test setup install migrate seed
+.PHONY: run test setup install migrate seed demo-accounts
 
-run: setup
+run: setup demo-accounts
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Demo log-ins (README.md lists them); the command refuses to run when DJANGO_DEBUG is off.
+demo-accounts: seed
+	$(PY) manage.py create_demo_accounts
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "simple_history",
+    "axes",
     "plans",
     "indicators",
     "exchange",
@@ -64,7 +65,24 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one user name
+# from one address, that pair is locked out for AXES_COOLOFF_TIME hours. Axes' backend must
+# come first; it checks the lockout and otherwise leaves authentication to Django's.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("DJANGO_AXES_COOLOFF_HOURS", "1"))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+# Addresses are read from REMOTE_ADDR: behind a reverse proxy, have the WSGI server set it from the
+# proxy's header (e.g. gunicorn --forwarded-allow-ips), or every client shares the proxy's address.
 
 ROOT_URLCONF = "kisarazu_reform.urls"
 
