@@ -39,9 +39,9 @@ def text_cell(sheet, value: str, **style) -> WriteOnlyCell:
 
 def number_cell(sheet, value: Decimal, number_format: str, **style) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = number_format
     for name, setting in style.items():
         setattr(cell, name, setting)
+    cell.number_format = number_format  # after a named style, which brings a format of its own
     return cell
 
 

@@ -6,6 +6,7 @@ admin.site.site_title = "経営改革推進計画 管理画面"
 admin.site.index_title = "管理メニュー"
 
 urlpatterns = [
+    path("admin/exchange/", include("exchange.admin_urls")),  # before the admin's catch-all
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),
     path("", include("indicators.urls")),

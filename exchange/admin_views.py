@@ -1,0 +1,103 @@
+"""Workbook uploads and downloads for staff and the reform office, inside the admin.
+
+Views parse input, call one domain function, render; rights come from plans.permissions.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from plans import permissions
+from plans.models import Plan, ProgressReport
+from plans.workflow import EditConflict
+
+from . import plan_workbook, result_template
+from .views import XLSX, _attachment
+
+RESULT_SESSION_KEY = "exchange_result_upload"
+PLAN_SESSION_KEY = "exchange_plan_upload"
+
+
+def _context(request, title, **extra):
+    return {**admin.site.each_context(request), "title": title, **extra}
+
+
+def _open_report(report_id) -> ProgressReport:
+    return get_object_or_404(ProgressReport.objects.select_related("plan"), pk=report_id, published_at__isnull=True)
+
+
+def result_template_download(request, report_id):
+    report = _open_report(report_id)
+    if not result_template.editable_notes(request.user, report):
+        raise permissions.NotAllowed("この報告で入力できる推進項目がありません。")
+    response = HttpResponse(result_template.template_workbook(request.user, report), content_type=XLSX)
+    return _attachment(response, result_template.template_filename(report))
+
+
+def result_upload(request, report_id):
+    """Upload a filled template: preview with every problem located, then save all or nothing."""
+    report = _open_report(report_id)
+    notes = result_template.editable_notes(request.user, report)
+    if not notes:
+        raise permissions.NotAllowed("この報告で入力できる推進項目がありません。")
+    upload = None
+    if request.method == "POST" and "confirm" in request.POST:
+        pending = request.session.get(RESULT_SESSION_KEY)
+        if not pending or pending.get("report") != report.pk:
+            messages.error(request, "確認中のアップロードが見つかりません。もう一度ファイルを選んでください。")
+            return redirect(request.path)
+        try:
+            saved = result_template.save_upload(request.user, pending)
+        except EditConflict as conflict:
+            messages.error(request, conflict.message + " 何も保存していません。")
+        except (ValidationError, permissions.NotAllowed) as error:
+            text = "; ".join(error.messages) if isinstance(error, ValidationError) else error.message
+            messages.error(request, f"保存できませんでした（何も保存していません）：{text}")
+        else:
+            messages.success(request, f"{saved}件の推進項目の結果・記述を保存しました。内容を確かめて提出してください。")
+            request.session.pop(RESULT_SESSION_KEY, None)
+            return redirect("admin:index")
+        request.session.pop(RESULT_SESSION_KEY, None)
+        return redirect(request.path)
+    if request.method == "POST" and request.FILES.get("workbook"):
+        upload = result_template.read_upload(request.user, report, request.FILES["workbook"])
+        if upload.ok and upload.notes:
+            request.session[RESULT_SESSION_KEY] = upload.as_session()
+    return render(request, "exchange/admin/result_upload.html", _context(
+        request, f"結果入力ブックのアップロード（{report}）", report=report, notes=notes, upload=upload,
+    ))
+
+
+def plan_import(request):
+    """The reform office sets up a whole plan from a plan workbook: preview, then create all or nothing."""
+    permissions.require(request.user, permissions.ADD, Plan)
+    preview = None
+    if request.method == "POST" and "confirm" in request.POST:
+        data = request.session.pop(PLAN_SESSION_KEY, None)
+        if not data:
+            messages.error(request, "確認中のアップロードが見つかりません。もう一度ファイルを選んでください。")
+            return redirect(request.path)
+        result = plan_workbook.import_plan(base64.b64decode(data), user=request.user)
+        if result.ok:
+            messages.success(request, f"「{result.created}」を作成しました。")
+            return redirect(reverse("admin:plans_plan_change", args=[result.created.pk]))
+        preview = result
+    elif request.method == "POST" and request.FILES.get("workbook"):
+        data = request.FILES["workbook"].read()
+        preview = plan_workbook.read_plan_workbook(data)
+        if preview.ok:
+            request.session[PLAN_SESSION_KEY] = base64.b64encode(data).decode()
+    return render(request, "exchange/admin/plan_import.html", _context(request, "計画ブックから計画を作成", preview=preview))
+
+
+def plan_export(request, plan_slug):
+    plan = get_object_or_404(Plan, slug=plan_slug)
+    permissions.require(request.user, permissions.VIEW, plan)
+    response = HttpResponse(plan_workbook.export_plan(plan), content_type=XLSX)
+    return _attachment(response, f"計画ブック_{plan.slug}.xlsx")

@@ -1,0 +1,322 @@
+"""Result templates: department staff fill in results and narratives offline, in Excel.
+
+Download: a workbook prefilled with the measures the user may enter for the
+open progress report (targets shown and locked, result cells open with
+spreadsheet validation). Upload: every cell checked and located, a preview of
+what would change, then one all-or-nothing save through plans.workflow.save_note,
+so the same permissions, validation, workflow and history apply as in the admin.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from openpyxl import Workbook
+from openpyxl.styles import Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from indicators.models import IndicatorYear, ResultEntry
+from indicators.parsing import ParseError, parse_indicator_value, parse_stage
+from plans import fiscal_years, permissions, workflow
+from plans.models import ProgressNote, ProgressReport, circled
+
+from .cells import (
+    HEADER_FILL, HEADER_FONT, WRAP, Problem, WorkbookRefused, is_formula, number_cell, open_workbook, text_cell,
+    unit_number_format,
+)
+
+TEMPLATE_NAME = "経営改革推進計画 結果入力ブック"
+TEMPLATE_VERSION = "1"
+RESULTS = "結果"
+NARRATIVES = "活動経過"
+RESULT_HEADER = ["事業No.", "推進項目名称", "指標", "指標名", "年度", "目標値", "結果"]
+NARRATIVE_HEADER = ["事業No.", "推進項目名称", "活動経過・今後の予定"]
+RESULT_COLUMN = "G"
+OPEN = Protection(locked=False)
+
+
+def editable_notes(user, report: ProgressReport) -> list[ProgressNote]:
+    """The notes of the report the user may enter now, in measure order."""
+    notes = permissions.scope(user, ProgressNote.objects.filter(report=report)).select_related("measure", "report")
+    return [note for note in notes.order_by("measure__number") if permissions.can(user, permissions.CHANGE, note)]
+
+
+def _years_of(notes, report):
+    """The indicator years each note may carry results for, with what the note already proposes."""
+    years = (
+        IndicatorYear.objects.filter(indicator__measure__in=[n.measure_id for n in notes], fiscal_year__lte=report.fiscal_year)
+        .select_related("indicator__measure", "target_stage")
+        .prefetch_related("indicator__stages")
+        .order_by("indicator__measure__number", "indicator__slot", "fiscal_year")
+    )
+    entries = {
+        (e.progress_note_id, e.indicator_year_id): e
+        for e in ResultEntry.objects.filter(progress_note__in=notes).select_related("stage")
+    }
+    return list(years), entries
+
+
+def template_workbook(user, report: ProgressReport) -> bytes:
+    notes = editable_notes(user, report)
+    years, entries = _years_of(notes, report)
+    note_of = {n.measure_id: n for n in notes}
+    workbook = Workbook(write_only=True)
+
+    about = workbook.create_sheet("形式")
+    for row in ([TEMPLATE_NAME, TEMPLATE_VERSION], [report.plan.slug, report.as_of.isoformat()],
+                ["この様式の「結果」「活動経過」シートの白い欄に入力し、管理画面からアップロードしてください。"],
+                ["目標値や見出しは変更できません。結果は数値（単位は書いても書かなくても構いません）か、段階の指標は一覧から選んでください。"]):
+        about.append([text_cell(about, str(v)) for v in row])
+
+    sheet = workbook.create_sheet(RESULTS)
+    for index, width in enumerate([8, 36, 6, 44, 12, 18, 18], 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.protection.sheet = True  # a help against slips only: the server checks every cell
+    sheet.protection.formatColumns = False
+    sheet.append([text_cell(sheet, h, font=HEADER_FONT, fill=HEADER_FILL) for h in RESULT_HEADER])
+    numeric = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                             showErrorMessage=True, errorTitle="入力できない値", error="0以上の数値を入力してください。")
+    sheet.data_validations.append(numeric)
+    row_number = 1
+    for year in years:
+        indicator = year.indicator
+        note = note_of[indicator.measure_id]
+        entry = entries.get((note.pk, year.pk))
+        row_number += 1
+        if year.target_status == year.TargetStatus.SET and year.target_stage is None:
+            target = number_cell(sheet, year.target_value, unit_number_format(indicator.unit, indicator.decimal_places))
+        else:
+            target = text_cell(sheet, year.target_stage.label if year.target_stage else year.get_target_status_display())
+        if indicator.is_milestone:
+            result = text_cell(sheet, entry.stage.label if entry and entry.stage else "", protection=OPEN)
+            labels = ",".join(s.label.replace(",", "，") for s in indicator.stages.all())
+            choice = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True, showErrorMessage=True,
+                                    errorTitle="段階を選んでください", error="一覧から段階を選んでください。")
+            choice.add(f"{RESULT_COLUMN}{row_number}")
+            sheet.data_validations.append(choice)
+        else:
+            value = entry.value if entry else None
+            result = number_cell(sheet, value, unit_number_format(indicator.unit, indicator.decimal_places), protection=OPEN)
+            numeric.add(f"{RESULT_COLUMN}{row_number}")
+        sheet.append([indicator.measure.number, text_cell(sheet, indicator.measure.full_title), text_cell(sheet, indicator.slot_label),
+                      text_cell(sheet, indicator.name), text_cell(sheet, fiscal_years.era_name(year.fiscal_year)), target, result])
+
+    narratives = workbook.create_sheet(NARRATIVES)
+    for index, width in enumerate([8, 36, 100], 1):
+        narratives.column_dimensions[get_column_letter(index)].width = width
+    narratives.protection.sheet = True
+    narratives.append([text_cell(narratives, h, font=HEADER_FONT, fill=HEADER_FILL) for h in NARRATIVE_HEADER])
+    for note in notes:
+        narratives.append([note.measure.number, text_cell(narratives, note.measure.full_title),
+                           text_cell(narratives, note.text, alignment=WRAP, protection=OPEN)])
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def template_filename(report: ProgressReport) -> str:
+    return f"結果入力_{report.plan.slug}_{report.as_of.isoformat()}.xlsx"
+
+
+@dataclass
+class Change:
+    measure_number: int
+    what: str
+    before: str
+    after: str
+
+
+@dataclass
+class ResultUpload:
+    """A checked upload: what it would change, or every problem that stops it."""
+
+    report: ProgressReport
+    problems: list[Problem] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    # note id → {"version": int, "text": str | None, "results": {indicator year id: Decimal | stage id | None}}
+    notes: dict[int, dict] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_session(self) -> dict:
+        """JSON-safe, to keep between the preview and the confirmation."""
+        return {"report": self.report.pk, "notes": {
+            str(note_id): {"version": data["version"], "text": data["text"],
+                           "results": {str(k): (["stage", v.pk] if hasattr(v, "pk") else ["value", str(v)] if v is not None else None)
+                                       for k, v in data["results"].items()}}
+            for note_id, data in self.notes.items()}}
+
+
+def _show(indicator, value) -> str:
+    if value is None:
+        return "（なし）"
+    if hasattr(value, "label"):
+        return value.label
+    from indicators.formatting import format_value
+    return format_value(indicator, value)
+
+
+def read_upload(user, report: ProgressReport, upload) -> ResultUpload:
+    """Check an uploaded template cell by cell; nothing is saved."""
+    result = ResultUpload(report)
+    try:
+        workbook = open_workbook(upload)
+    except WorkbookRefused as refused:
+        result.problems.append(refused.problem)
+        return result
+    try:
+        _read(user, report, workbook, result)
+    finally:
+        workbook.close()
+    return result
+
+
+def _rows(workbook, title, header, result):
+    from django.conf import settings
+
+    if title not in workbook.sheetnames:
+        result.problems.append(Problem(title, "", "シートがありません。ダウンロードした結果入力ブックを使ってください。"))
+        return
+    for number, values in enumerate(workbook[title].iter_rows(values_only=True), 1):
+        values = list(values) + [None] * (len(header) - len(values))
+        if number == 1:
+            if [str(v or "").strip() for v in values[: len(header)]] != header:
+                result.problems.append(Problem(title, "1行目", "見出しが様式と違います。ダウンロードした結果入力ブックを使ってください。"))
+                return
+            continue
+        if number > settings.EXCHANGE_MAX_ROWS + 1:
+            result.problems.append(Problem(title, f"{number}行目", f"行が多すぎます（上限 {settings.EXCHANGE_MAX_ROWS} 行）。"))
+            return
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        yield number, values[: len(header)]
+
+
+def _read(user, report, workbook, result: ResultUpload) -> None:
+    marker = [list(r) for r in workbook["形式"].iter_rows(values_only=True, max_row=2)] if "形式" in workbook.sheetnames else []
+    if len(marker) < 2 or marker[0][:2] != [TEMPLATE_NAME, TEMPLATE_VERSION]:
+        result.problems.append(Problem("形式", "A1", "結果入力ブックの様式ではありません。管理画面からダウンロードした様式を使ってください。"))
+        return
+    if marker[1][:2] != [report.plan.slug, report.as_of.isoformat()]:
+        result.problems.append(Problem("形式", "A2", f"別の進捗状況報告の様式です。{report}の様式をダウンロードし直してください。"))
+        return
+
+    notes = {n.measure.number: n for n in editable_notes(user, report)}
+    years, entries = _years_of(list(notes.values()), report)
+    year_of = {(y.indicator.measure.number, y.indicator.slot, y.fiscal_year): y for y in years}
+    slot_of = {circled(n): n for n in range(1, 21)}
+    all_measures = set(report.plan.measures.values_list("number", flat=True))
+
+    def note_for(sheet, number, measure_number):
+        if measure_number not in notes:
+            reason = ("担当していない推進項目か、いまは入力できない状態（提出済み・承認済み）の推進項目です。"
+                      if measure_number in all_measures else "この計画にない事業No.です。")
+            result.problems.append(Problem(sheet, f"A{number}", f"事業No.{measure_number}：{reason}"))
+            return None
+        note = notes[measure_number]
+        return result.notes.setdefault(note.pk, {"version": note.version, "text": None, "results": {}, "note": note})
+
+    seen = set()
+    for number, (measure_number, _, slot_label, _, year_label, _, value) in _rows(workbook, RESULTS, RESULT_HEADER, result):
+        cell = f"{RESULT_COLUMN}{number}"
+        try:
+            fiscal_year = fiscal_years.parse(str(year_label or ""))
+        except ValueError as error:
+            result.problems.append(Problem(RESULTS, f"E{number}", str(error)))
+            continue
+        if not isinstance(measure_number, int) or isinstance(measure_number, bool):
+            result.problems.append(Problem(RESULTS, f"A{number}", "事業No.は変更しないでください。"))
+            continue
+        data = note_for(RESULTS, number, measure_number)
+        if data is None:
+            continue
+        year = year_of.get((measure_number, slot_of.get(str(slot_label or "").strip()), fiscal_year))
+        if year is None:
+            result.problems.append(Problem(RESULTS, f"C{number}", "この報告で結果を入力できる指標・年度ではありません。"))
+            continue
+        if year.pk in seen:
+            result.problems.append(Problem(RESULTS, f"C{number}", "同じ指標・年度の行が重複しています。"))
+            continue
+        seen.add(year.pk)
+        indicator = year.indicator
+        if is_formula(value):
+            result.problems.append(Problem(RESULTS, cell, "数式は使えません。値を入力してください。"))
+            continue
+        try:
+            if indicator.is_milestone:
+                proposed = parse_stage(value if value is None else str(value), list(indicator.stages.all()))
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                proposed = parse_indicator_value(indicator, _number_text(value))
+            else:
+                proposed = parse_indicator_value(indicator, value)
+        except ParseError as error:
+            result.problems.append(Problem(RESULTS, cell, error.message))
+            continue
+        entry = entries.get((data["note"].pk, year.pk))
+        current = (entry.stage if indicator.is_milestone else entry.value) if entry else None
+        if (getattr(current, "pk", current)) != (getattr(proposed, "pk", proposed)):
+            data["results"][year.pk] = proposed
+            result.changes.append(Change(measure_number, f"指標{indicator.slot_label} {indicator.name}　{fiscal_years.era_name(fiscal_year)}",
+                                         _show(indicator, current), _show(indicator, proposed)))
+
+    for number, (measure_number, _, text) in _rows(workbook, NARRATIVES, NARRATIVE_HEADER, result):
+        if not isinstance(measure_number, int) or isinstance(measure_number, bool):
+            result.problems.append(Problem(NARRATIVES, f"A{number}", "事業No.は変更しないでください。"))
+            continue
+        data = note_for(NARRATIVES, number, measure_number)
+        if data is None:
+            continue
+        if is_formula(text):
+            result.problems.append(Problem(NARRATIVES, f"C{number}", "数式は使えません。文章を入力してください。"))
+            continue
+        text = "" if text is None else str(text).replace("\r\n", "\n").strip()
+        if text != data["note"].text:
+            data["text"] = text
+            result.changes.append(Change(measure_number, "活動経過・今後の予定", _excerpt(data["note"].text), _excerpt(text)))
+    for note_id in [k for k, v in result.notes.items() if v["text"] is None and not v["results"]]:
+        del result.notes[note_id]
+
+
+def _number_text(value) -> str:
+    """A spreadsheet number as the text it shows (0.28, not 0.28000000000000003)."""
+    text = repr(float(value)) if isinstance(value, float) else str(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _excerpt(text: str) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+@transaction.atomic
+def save_upload(user, session_data: dict) -> int:
+    """Save a previewed upload through the workflow: every note or none. Returns the notes saved.
+
+    Raises workflow.EditConflict when someone changed a note since the preview,
+    ValidationError or permissions.NotAllowed when something is refused.
+    """
+    from indicators.models import MilestoneStage
+
+    saved = 0
+    for note_id, data in session_data["notes"].items():
+        note = ProgressNote.objects.get(pk=int(note_id), report_id=session_data["report"])
+        results = {}
+        for year_id, proposed in data["results"].items():
+            if proposed is None:
+                results[int(year_id)] = None
+            elif proposed[0] == "stage":
+                results[int(year_id)] = MilestoneStage.objects.get(pk=proposed[1])
+            else:
+                results[int(year_id)] = Decimal(proposed[1])
+        text = data["text"] if data["text"] is not None else note.text
+        workflow.save_note(user, note, expected_version=data["version"], text=text, results=results)
+        saved += 1
+    return saved
