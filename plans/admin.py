@@ -451,3 +451,18 @@ class ReformUserAdmin(ScopedAdminMixin, UserAdmin):
 @admin.register(Group)
 class ReformGroupAdmin(ScopedAdminMixin, GroupAdmin):
     pass
+
+
+# --- login throttling records (django-axes): administrators read them and unlock by deleting ----
+
+try:
+    from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+except ImportError:  # pragma: no cover - axes is a dependency
+    pass
+else:
+    for model, base in ((AccessAttempt, AccessAttemptAdmin), (AccessLog, AccessLogAdmin),
+                        (AccessFailureLog, AccessFailureLogAdmin)):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+        admin.site.register(model, type(f"Scoped{base.__name__}", (ScopedAdminMixin, base), {}))

@@ -252,6 +252,9 @@ def reason_refused(user, action: str, target) -> str | None:
             return None
         return denied
 
+    if label.startswith("axes."):  # login-throttling records: read them, unlock by deleting
+        return None if action in (VIEW, DELETE) and r.is_administrator else denied
+
     if label in ("plans.departmentmembership", "auth.user", "auth.group"):
         if action in (VIEW, ADD, CHANGE, DELETE):
             return None if r.is_administrator else denied
