@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, Min, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from indicators import achievement
@@ -35,8 +35,14 @@ def plans() -> QuerySet[Plan]:
 
 
 def current_plan(today: datetime.date) -> Plan | None:
-    """The plan whose period holds today, else the latest (see PlanQuerySet.current)."""
-    return plans().current(today)
+    """The plan whose period holds today, else the latest: PlanQuerySet.current's rule, in one query."""
+    fiscal_year = fiscal_years.of_date(today)
+    running = Q(first_fiscal_year__lte=fiscal_year, last_fiscal_year__gte=fiscal_year)
+    return (
+        Plan.objects.annotate(is_running=Case(When(running, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        .order_by("-is_running", "-first_fiscal_year")
+        .first()
+    )
 
 
 def current_fiscal_year(plan: Plan, today: datetime.date) -> int:
@@ -568,7 +574,7 @@ class PlanEntry:
 
 def plan_archive(*, today: datetime.date) -> list[PlanEntry]:
     """Every plan, newest first, with its published reports; two queries."""
-    current = Plan.objects.current(today)
+    current = current_plan(today)
     all_plans = Plan.objects.order_by("-first_fiscal_year").prefetch_related(
         Prefetch("reports", queryset=publication.published_reports(), to_attr="public_reports")
     )
@@ -636,7 +642,7 @@ def department_detail(department: Department, *, today: datetime.date) -> Depart
             "indicator__measure", "target_stage", "result_stage"
         )
     )
-    current = Plan.objects.current(today)
+    current = current_plan(today)
     years_by_plan: dict[int, list[IndicatorYear]] = defaultdict(list)
     for year in years:
         years_by_plan[year.indicator.measure.plan_id].append(year)
