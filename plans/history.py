@@ -19,10 +19,15 @@ from .models import Measure, MeasureDepartment, Plan, ProgressNote
 NOTE_FIELDS = (("text", "活動経過・今後の予定"), ("status", "状態"), ("review_comment", "審査コメント"))
 
 
-def _user_name(user) -> str:
+def person_name(user) -> str:
+    """A user as Japanese write names, family name first (佐藤 花子), else the user name."""
     if user is None:
         return "（不明）"
-    return user.get_full_name() or user.get_username()
+    full = f"{user.last_name} {user.first_name}".strip()
+    return full or user.get_username()
+
+
+_user_name = person_name
 
 
 def _status_label(value: str) -> str:

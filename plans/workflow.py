@@ -59,12 +59,6 @@ class EditConflict(Exception):
         )
 
 
-def _user_name(user) -> str:
-    if user is None:
-        return "（不明）"
-    return user.get_full_name() or user.get_username()
-
-
 def _lock(note: ProgressNote) -> tuple[ProgressReport, ProgressNote]:
     """Lock the report, then the note (always in that order), and return them fresh."""
     report = ProgressReport.objects.select_for_update().get(pk=note.report_id)

@@ -17,7 +17,7 @@ def make_user(username, *, groups=(), departments=(), superuser=False, **extra):
         username=username, password=PASSWORD, is_staff=True, is_superuser=superuser, **extra
     )
     for name in groups:
-        user.groups.add(Group.objects.get(name=name))
+        user.groups.add(Group.objects.get_or_create(name=name)[0])  # a transactional test may have flushed them
     for department in departments:
         DepartmentMembership.objects.create(user=user, department=department)
     return user

@@ -31,3 +31,11 @@ def status_tag(note):
 @register.filter
 def department_names(measure):
     return "、".join(str(a.department) for a in measure.assignments.all())
+
+
+@register.filter
+def person(user):
+    """佐藤 花子: family name first, else the user name."""
+    from ..history import person_name
+
+    return person_name(user) if user else "—"

@@ -65,7 +65,7 @@ class Command(BaseCommand):
                 user.is_staff = user.is_active = True
                 user.is_superuser = account.superuser
                 user.save()
-                user.groups.set(Group.objects.filter(name__in=account.groups))
+                user.groups.set([Group.objects.get_or_create(name=name)[0] for name in account.groups])
                 DepartmentMembership.objects.filter(user=user).exclude(department__in=departments).delete()
                 for department in departments:
                     DepartmentMembership.objects.get_or_create(user=user, department=department)
