@@ -1,0 +1,227 @@
+"""Every public page in real Chromium: axe-core (WCAG 2.1 A/AA) at desktop and phone widths, reflow at
+320px and at 200% zoom, text spacing, visible focus, keyboard use, charts and print.
+
+Screenshots go to test-artifacts/ (desktop and phone home page, a measure page with its charts,
+the measure list on a phone, the print layout).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from indicators.models import IndicatorYear
+from plans import selectors
+from plans.models import Department
+
+from .axe import assert_accessible
+
+TODAY = datetime.date(2024, 5, 1)  # 令和6年度: FY2023 results are due, FY2024 ones are being collected
+SLUG = "2023-2026"
+
+
+@pytest.fixture(params=["page", "phone_page"], ids=["desktop", "phone"])
+def any_page(request):
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def public_site(seed_plan, monkeypatch):
+    """The seed plan with published results in every grade, so that every tag colour is on the pages."""
+    monkeypatch.setattr(selectors, "today", lambda: TODAY)  # the live server runs in this process
+    for number, slot, fiscal_year, value in [
+        (7, 1, 2024, 400000000),  # 達成
+        (2, 1, 2024, 104500),  # 概ね達成 (lower is better)
+        (3, 2, 2024, 1),  # 未達成
+        (6, 1, 2023, 2000000),  # cumulative
+        (10, 1, 2023, Decimal("0.25")),
+        (14, 2, 2023, 26),
+    ]:
+        figures = IndicatorYear.objects.get(
+            indicator__measure__number=number, indicator__slot=slot, fiscal_year=fiscal_year
+        )
+        figures.result_value = Decimal(value)
+        figures.save()
+    milestone = IndicatorYear.objects.get(indicator__measure__number=1, fiscal_year=2023)
+    milestone.result_stage = milestone.indicator.stages.get(label="検討80%")
+    milestone.save()
+    return seed_plan
+
+
+def page_groups() -> dict[str, list[str]]:
+    return {
+        "home and archives": ["/", "/plans/", f"/plans/{SLUG}/", f"/plans/{SLUG}/introduction/",
+                              f"/plans/{SLUG}/achievement/", f"/plans/{SLUG}/reports/",
+                              f"/plans/{SLUG}/reports/2023-09-01/"],
+        "pillars": [f"/plans/{SLUG}/pillars/{n}/" for n in range(1, 6)],
+        "measure list": [f"/plans/{SLUG}/measures/", f"/plans/{SLUG}/measures/?sort=-grade&pillar=2"],
+        "measures": [f"/plans/{SLUG}/measures/{n}/" for n in range(1, 16)],
+        "departments": ["/departments/"] + [f"/departments/{pk}/" for pk in
+                                            Department.objects.order_by("pk").values_list("pk", flat=True)],
+    }
+
+
+def assert_no_horizontal_scroll(page):
+    __tracebackhide__ = True
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.evaluate("window.innerWidth")
+    assert width <= viewport, f"{page.url}: {width}px of content in a {viewport}px viewport"
+
+
+@pytest.mark.parametrize("group", ["home and archives", "pillars", "measure list", "measures", "departments"])
+def test_every_public_page_passes_axe_and_reflows(any_page, public_site, group):
+    page = any_page
+    urls = page_groups()[group]
+    assert urls
+    for url in urls:
+        response = page.goto(url)
+        assert response.status == 200, url
+        expect(page.locator("h1")).to_have_count(1)
+        assert_accessible(page)
+        assert_no_horizontal_scroll(page)
+
+
+def test_screenshots_of_the_main_pages(page, phone_page, public_site, screenshot):
+    """Screenshots to look at; the pages are also checked here for their charts and tags."""
+    page.goto("/")
+    expect(page.locator(".tag--best").first).to_have_text("達成")
+    expect(page.locator(".tag--middle").first).to_have_text("概ね達成")
+    expect(page.locator(".tag--worst").first).to_have_text("未達成")
+    screenshot(page, "home-desktop")
+    phone_page.goto("/")
+    screenshot(phone_page, "home-phone")
+    page.goto(f"/plans/{SLUG}/measures/2/")
+    charts = page.locator("svg.chart-svg")
+    expect(charts).to_have_count(2)
+    box = charts.first.bounding_box()
+    assert box["width"] > 300 and box["height"] > 150
+    expect(page.locator("svg.chart-svg .chart-result")).to_have_count(1)
+    screenshot(page, "measure-desktop")
+    phone_page.goto(f"/plans/{SLUG}/measures/6/")
+    screenshot(phone_page, "measure-phone")
+    phone_page.goto(f"/plans/{SLUG}/measures/")
+    screenshot(phone_page, "measure-list-phone")
+    page.goto(f"/plans/{SLUG}/reports/2023-09-01/")
+    screenshot(page, "report-desktop")
+
+
+@pytest.fixture
+def zoomed_page(browser, live_server, request):
+    """A 1280x900 window at 200% zoom: 640x450 CSS pixels at twice the density."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 640, "height": 450}, device_scale_factor=2, locale="ja-JP"
+    )
+    request.addfinalizer(context.close)
+    return context.new_page()
+
+
+def test_pages_reflow_at_200_percent_zoom(zoomed_page, public_site, screenshot):
+    for url in ["/", f"/plans/{SLUG}/measures/", f"/plans/{SLUG}/measures/2/", f"/plans/{SLUG}/reports/2023-09-01/",
+                "/departments/", f"/plans/{SLUG}/achievement/"]:
+        zoomed_page.goto(url)
+        assert_no_horizontal_scroll(zoomed_page)
+        expect(zoomed_page.locator(".site-nav")).to_be_visible()
+    zoomed_page.goto(f"/plans/{SLUG}/measures/2/")
+    screenshot(zoomed_page, "measure-zoom-200")
+
+
+TEXT_SPACING = """
+* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; }
+p { margin-bottom: 2em !important; }
+"""
+
+
+def test_text_spacing_loses_no_content(phone_page, public_site):
+    """WCAG 1.4.12: with wider line, letter, word and paragraph spacing nothing overflows or is clipped."""
+    for url in ["/", f"/plans/{SLUG}/measures/", f"/plans/{SLUG}/measures/7/"]:
+        phone_page.goto(url)
+        phone_page.add_style_tag(content=TEXT_SPACING)
+        assert_no_horizontal_scroll(phone_page)
+        clipped = phone_page.evaluate(
+            """() => [...document.querySelectorAll('body *')].filter(e => {
+                const s = getComputedStyle(e);
+                return (s.overflow === 'hidden' || s.overflowY === 'hidden') && e.scrollHeight > e.clientHeight + 1
+                    && e.clientWidth > 1 && e.offsetParent !== null;  // not the visually hidden
+            }).map(e => e.outerHTML.slice(0, 80))"""
+        )
+        assert clipped == [], (url, clipped)
+
+
+def focus_style(page):
+    return page.evaluate(
+        """() => { const e = document.activeElement; const s = getComputedStyle(e);
+                   const r = e.getBoundingClientRect();
+                   return {tag: e.tagName, text: e.textContent.trim().slice(0, 40), outline: s.outlineStyle,
+                           width: parseFloat(s.outlineWidth), top: r.top, bottom: r.bottom, left: r.left,
+                           right: r.right, vw: innerWidth, vh: innerHeight}; }"""
+    )
+
+
+def test_keyboard_focus_is_always_visible_and_the_skip_link_works(any_page, public_site, screenshot):
+    page = any_page
+    page.goto(f"/plans/{SLUG}/measures/2/")
+    page.keyboard.press("Tab")
+    style = focus_style(page)
+    assert style["text"] == "本文へ移動"
+    assert style["outline"] == "solid" and style["width"] >= 3
+    assert 0 <= style["top"] and style["bottom"] <= style["vh"]  # the skip link shows when focused
+    screenshot(page, "skip-link-focused")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # Every following stop: a visible outline, on screen once scrolled to.
+    for _ in range(25):
+        page.keyboard.press("Tab")
+        style = focus_style(page)
+        if style["tag"] == "BODY":
+            break
+        assert style["outline"] == "solid" and style["width"] >= 3, style
+        assert style["right"] > 0 and style["left"] < style["vw"], style
+
+
+def test_the_measure_list_is_sorted_and_filtered_with_the_keyboard(page, public_site):
+    page.goto(f"/plans/{SLUG}/measures/")
+    page.get_by_label("柱").focus()
+    page.get_by_label("柱").select_option(label="5つの柱② モノ")
+    page.get_by_role("button", name="絞り込む").press("Enter")
+    page.wait_for_url(re.compile(r"pillar=2"))
+    expect(page.locator("tbody tr")).to_have_count(3)
+    page.locator("a.sort-link", has_text="評価").press("Enter")
+    page.wait_for_url(re.compile(r"sort=grade"))
+    assert "pillar=2" in page.url
+    expect(page.locator("th[aria-sort]")).to_have_count(1)
+    expect(page.locator("tbody tr")).to_have_count(3)
+
+
+def test_phone_measure_list_shows_rows_as_labelled_cards(phone_page, public_site):
+    phone_page.goto(f"/plans/{SLUG}/measures/")
+    first_row = phone_page.locator("tbody tr").first
+    assert first_row.evaluate("e => getComputedStyle(e).display") == "grid"
+    label = first_row.locator("td[data-label='柱']").evaluate("e => getComputedStyle(e, '::before').content")
+    assert "柱" in label
+    # Table semantics survive the CSS: the accessibility tree still has a table with rows and cells.
+    expect(phone_page.get_by_role("table", name=re.compile("推進項目の一覧"))).to_be_visible()
+    expect(phone_page.get_by_role("row")).to_have_count(16)
+    assert_accessible(phone_page)
+
+
+def pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+
+
+def test_a_measure_page_prints_on_a4_like_its_sheet(page, public_site, screenshot):
+    page.goto(f"/plans/{SLUG}/measures/2/")
+    page.emulate_media(media="print")
+    expect(page.locator(".site-nav")).to_be_hidden()
+    expect(page.locator(".breadcrumbs")).to_be_hidden()
+    expect(page.locator(".pager")).to_be_hidden()
+    expect(page.locator("svg.chart-svg").first).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("働き方改革の促進")
+    screenshot(page, "measure-print")
+    pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+    assert 1 <= pdf_pages(pdf) <= 2, pdf_pages(pdf)
+    page.goto(f"/plans/{SLUG}/measures/1/")
+    assert pdf_pages(page.pdf(format="A4", prefer_css_page_size=True)) <= 2
