@@ -56,7 +56,7 @@ def page_groups() -> dict[str, list[str]]:
     return {
         "home and archives": ["/", "/plans/", f"/plans/{SLUG}/", f"/plans/{SLUG}/introduction/",
                               f"/plans/{SLUG}/achievement/", f"/plans/{SLUG}/reports/",
-                              f"/plans/{SLUG}/reports/2023-09-01/"],
+                              f"/plans/{SLUG}/reports/2023-09-01/", "/opendata/"],
         "pillars": [f"/plans/{SLUG}/pillars/{n}/" for n in range(1, 6)],
         "measure list": [f"/plans/{SLUG}/measures/", f"/plans/{SLUG}/measures/?sort=-grade&pillar=2"],
         "measures": [f"/plans/{SLUG}/measures/{n}/" for n in range(1, 16)],
@@ -225,3 +225,11 @@ def test_a_measure_page_prints_on_a4_like_its_sheet(page, public_site, screensho
     assert 1 <= pdf_pages(pdf) <= 2, pdf_pages(pdf)
     page.goto(f"/plans/{SLUG}/measures/1/")
     assert pdf_pages(page.pdf(format="A4", prefer_css_page_size=True)) <= 2
+
+
+def test_the_not_found_page_is_accessible(any_page, public_site):
+    response = any_page.goto("/plans/2023-2026/measures/99/")
+    assert response.status == 404
+    expect(any_page.locator("h1")).to_have_text("ページが見つかりません")
+    assert_accessible(any_page)
+    assert_no_horizontal_scroll(any_page)

@@ -404,3 +404,13 @@ def test_the_home_plan_follows_the_models_rule_for_the_current_plan(db):
     for day in [datetime.date(2014, 1, 1), datetime.date(2016, 4, 1), datetime.date(2019, 3, 31),
                 datetime.date(2019, 4, 1), datetime.date(2027, 6, 1), datetime.date(2040, 1, 1)]:
         assert selectors.current_plan(day) == Plan.objects.current(day), day
+
+
+def test_not_found_pages_speak_japanese_and_lead_back(client, seed_plan, today):
+    for url in ["/plans/1999-2002/", "/plans/2023-2026/measures/99/", "/plans/2023-2026/reports/2030-01-01/",
+                "/departments/0/", "/no-such-page/"]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        html = response.content.decode()
+        assert '<html lang="ja">' in html and "<h1>ページが見つかりません</h1>" in html, url
+        assert '<a href="/plans/">計画・報告の一覧</a>' in html

@@ -32,8 +32,9 @@ from tests.test_seed_plan import (
 class Page(HTMLParser):
     """What the checks need from a page: its links, its visible text, its headings, tables and ids."""
 
-    def __init__(self, html: str):
+    def __init__(self, html: str, *, is_html: bool = True):
         super().__init__(convert_charrefs=True)
+        self.is_html = is_html
         self.links: list[str] = []
         self.text_parts: list[str] = []
         self.headings: list[int] = []
@@ -49,7 +50,10 @@ class Page(HTMLParser):
         self.lang = None
         self.main_ids: list[str] = []
         self.skip_link = None
-        self.feed(html)
+        if is_html:
+            self.feed(html)
+        else:
+            self.text_parts.append(html)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -101,7 +105,10 @@ SKIPPED_PREFIXES = ("/static/", "/admin/", "/staff/", "/accounts/")
 
 
 def crawl(client, start: str = "/") -> dict[str, Page]:
-    """Every page reachable from `start` by following same-site links (query strings left out)."""
+    """Every page reachable from `start` by following same-site links (query strings left out).
+
+    Downloads are fetched too: text ones (CSV, JSON) count as pages with text and no links.
+    """
     pages: dict[str, Page] = {}
     queue = deque([start])
     seen = {start}
@@ -109,7 +116,13 @@ def crawl(client, start: str = "/") -> dict[str, Page]:
         url = queue.popleft()
         response = client.get(url)
         assert response.status_code == 200, f"{url} answered {response.status_code}"
-        page = Page(response.content.decode())
+        content_type = response.get("Content-Type", "")
+        if content_type.startswith("text/html"):
+            page = Page(response.content.decode())
+        elif content_type.startswith(("text/", "application/json")):
+            page = Page(response.content.decode("utf-8-sig"), is_html=False)
+        else:
+            page = Page("", is_html=False)  # a binary download (a workbook)
         pages[url] = page
         for href in page.links:
             href, _ = urldefrag(href)
@@ -233,8 +246,12 @@ def test_every_measure_block_of_the_source_was_checked():
 # --- structure every public page must have (what axe cannot fully check) ---
 
 
+def html_pages(site: dict[str, Page]) -> dict[str, Page]:
+    return {url: page for url, page in site.items() if page.is_html}
+
+
 def test_every_public_page_has_the_accessible_structure(site):
-    for url, page in site.items():
+    for url, page in html_pages(site).items():
         assert page.lang == "ja", url
         assert page.skip_link == "#main" and page.main_ids == ["main"], url
         assert page.headings and page.headings[0] == 1 and page.headings.count(1) == 1, (url, page.headings)
@@ -255,7 +272,7 @@ def test_every_public_page_has_the_accessible_structure(site):
 
 def test_pages_have_distinct_titles(client, site):
     titles = {}
-    for url in site:
+    for url in html_pages(site):
         html = client.get(url).content.decode()
         titles[url] = re.search(r"<title>(.*?)</title>", html, re.S)[1].strip()
     assert len(set(titles.values())) == len(titles) - 1  # the home page repeats its plan's page, which it is
