@@ -1,0 +1,84 @@
+"""Benchmark: time every public page of a generated plan (200 measures by default) and count its
+SQL queries; prints the median of several requests per page.
+
+    DJANGO_DEBUG=1 .venv/bin/python bench/public_pages.py [--measures 200] [--repeat 5]
+
+Runs in a throwaway SQLite database (or the one DATABASE_URL names, if given with
+--use-database-url), so it never touches your data. The plan is the one the query-count
+tests use (tests/plans/test_public_queries.py): three indicators per measure, four years,
+a published report.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--measures", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--use-database-url", action="store_true")
+    args = parser.parse_args()
+    if not args.use_database_url:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kisarazu_reform.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from plans.models import Department
+    from tests.plans.test_public_queries import generate_plan
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    with transaction.atomic():
+        departments = Department.objects.bulk_create(Department(division=f"部{n}", section=f"課{n}") for n in range(1, 8))
+        plan = generate_plan(f"bench-{args.measures}", args.measures, departments)
+    print(f"generated a plan of {args.measures} measures in {time.perf_counter() - started:.1f} s\n")
+
+    report = plan.reports.get()
+    slug = plan.slug
+    pages = {
+        "home": "/",
+        "plan archive": "/plans/",
+        "plan": f"/plans/{slug}/",
+        "introduction": f"/plans/{slug}/introduction/",
+        "pillar": f"/plans/{slug}/pillars/1/",
+        "measure list": f"/plans/{slug}/measures/",
+        "measure list, sorted by grade": f"/plans/{slug}/measures/?sort=grade",
+        "measure": f"/plans/{slug}/measures/1/",
+        "report list": f"/plans/{slug}/reports/",
+        "report": f"/plans/{slug}/reports/{report.as_of.isoformat()}/",
+        "department list": "/departments/",
+        "department": f"/departments/{departments[0].pk}/",
+        "achievement rules": f"/plans/{slug}/achievement/",
+    }
+    client = Client()
+    print(f"{'page':<32} {'median':>9} {'queries':>8} {'size':>10}")
+    for label, url in pages.items():
+        timings = []
+        for _ in range(args.repeat):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                timings.append(time.perf_counter() - started)
+            assert response.status_code == 200, (url, response.status_code)
+        size = len(response.content)
+        print(f"{label:<32} {statistics.median(timings) * 1000:7.0f} ms {len(queries):8d} {size / 1024:8.0f} KiB")
+
+
+if __name__ == "__main__":
+    main()
