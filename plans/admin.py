@@ -136,6 +136,27 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("plan", "pillar").prefetch_related("assignments__department")
 
+    TEXT_FIELDS = ("number", "title", "subtitle", "current_situation", "approach")
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only for staff: the plan and pillar as text, not links into pages they cannot open.
+            return ("plan_label", "pillar_label", *self.TEXT_FIELDS)
+        return ("plan", "pillar", *self.TEXT_FIELDS)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ("plan_label", "pillar_label", *self.TEXT_FIELDS)
+        return ()
+
+    @admin.display(description="計画")
+    def plan_label(self, measure):
+        return str(measure.plan)
+
+    @admin.display(description="柱")
+    def pillar_label(self, measure):
+        return str(measure.pillar)
+
     @admin.display(description="担当課")
     def department_names(self, measure):
         return "、".join(str(a.department) for a in measure.assignments.all())
@@ -372,7 +393,12 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             "can_submit": rights[permissions.SUBMIT],
             "can_return": rights[permissions.RETURN],
             "can_approve": rights[permissions.APPROVE],
-            "refusal": permissions.reason_refused(user, permissions.CHANGE, note),
+            # Why the entry form is closed, for those who could otherwise enter (a reviewer never does).
+            "refusal": (
+                permissions.reason_refused(user, permissions.CHANGE, note)
+                if permissions.roles(user).is_administrator or permissions.in_charge(user, note.measure_id)
+                else None
+            ),
             "previous": previous,
             "days_left": dashboard.days_left(note.report),
             "has_view_permission": True,

@@ -27,18 +27,29 @@ def loop_world(seed_plan):
     return seed_plan, report
 
 
-def session(browser, live_server, username):
-    """A separate browser (its own cookies) logged in to the admin as `username`."""
-    context = browser.new_context(base_url=live_server.url, locale="ja-JP", timezone_id="Asia/Tokyo",
-                                  viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("管理メニュー")
-    return page
+@pytest.fixture
+def session(browser, live_server):
+    """`session(username)`: a separate browser (its own cookies) logged in to the admin; closed after the test."""
+    contexts = []
+
+    def open_session(username=None):
+        context = browser.new_context(base_url=live_server.url, locale="ja-JP", timezone_id="Asia/Tokyo",
+                                      viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+        contexts.append(context)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        if username is None:
+            return page
+        page.goto("/admin/login/?next=/admin/")
+        page.get_by_label("ユーザー名").fill(username)
+        page.get_by_label("パスワード").fill(PASSWORD)
+        page.get_by_role("button", name="ログイン").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("管理メニュー")
+        return page
+
+    yield open_session
+    for context in contexts:
+        context.close()
 
 
 def admin_accessible(page):
@@ -46,9 +57,9 @@ def admin_accessible(page):
     assert_accessible(page)
 
 
-def test_staff_enter_office_returns_approves_publishes_citizens_see(browser, live_server, loop_world, screenshot):
+def test_staff_enter_office_returns_approves_publishes_citizens_see(session, loop_world, screenshot):
     plan, report = loop_world
-    staff_page = session(browser, live_server, "sato")
+    staff_page = session("sato")
 
     # 1. Staff: the start page says what is due.
     start = staff_page.locator("section", has=staff_page.get_by_role("heading", name="担当している推進項目の入力状況"))
@@ -76,7 +87,7 @@ def test_staff_enter_office_returns_approves_publishes_citizens_see(browser, liv
     expect(staff_page.get_by_text("を経営改革課に提出しました")).to_be_visible()
 
     # 4. Reform office: the dashboard shows who has not submitted; the note is returned with a comment.
-    office_page = session(browser, live_server, "kaikaku")
+    office_page = session("kaikaku")
     expect(office_page.get_by_text("確認待ち 1件・未提出 14件")).to_be_visible()
     office_page.get_by_role("link", name="推進項目ごとの進捗を見る・審査する").click()
     expect(office_page.get_by_role("heading", name="まだ提出していない推進項目（14件）")).to_be_visible()
@@ -118,8 +129,7 @@ def test_staff_enter_office_returns_approves_publishes_citizens_see(browser, liv
     screenshot(office_page, "7-office-published")
 
     # 7. Citizens: the measure page shows the new result, its grade and the narrative.
-    public = browser.new_context(base_url=live_server.url, locale="ja-JP", timezone_id="Asia/Tokyo")
-    citizen = public.new_page()
+    citizen = session()  # not logged in
     citizen.goto(f"/plans/{plan.slug}/measures/2/")
     table = citizen.locator("table", has=citizen.get_by_text("指標①の年度別の目標値と結果"))
     row = table.locator("tr", has=citizen.get_by_text("令和5年度"))
@@ -131,6 +141,3 @@ def test_staff_enter_office_returns_approves_publishes_citizens_see(browser, liv
     # A measure nobody approved shows no new narrative.
     citizen.goto(f"/plans/{plan.slug}/measures/1/")
     expect(citizen.get_by_text("令和6年6月1日現在")).to_have_count(0)
-    for page in (staff_page, office_page):
-        page.context.close()
-    public.close()

@@ -191,3 +191,29 @@ def test_reviewer_opens_a_report_in_the_admin(client, seed_plan, people):
     report = seed_plan.reports.get(as_of=datetime.date(2024, 9, 1))
     assert response["Location"] == reverse("admin:plans_progressreport_dashboard", args=[report.pk])
     assert report.notes.count() == 15
+
+
+def test_dashboard_and_start_page_queries_do_not_grow_with_measures(client, seed_plan, report, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from plans.models import Measure, MeasureDepartment
+
+    def count(user, url):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    dashboard = reverse("admin:plans_progressreport_dashboard", args=[report.pk])
+    start = reverse("admin:index")
+    before = count(people["reviewer"], dashboard), count(people["shokuin"], start)
+    pillar = seed_plan.pillars.first()
+    shokuin = department("総務部", "職員課")
+    for number in range(16, 26):
+        measure = Measure.objects.create(plan=seed_plan, pillar=pillar, number=number, title=f"追加{number}")
+        MeasureDepartment.objects.create(measure=measure, department=shokuin, position=1)
+        ProgressNote.objects.create(report=report, measure=measure)
+    after = count(people["reviewer"], dashboard), count(people["shokuin"], start)
+    assert after == before
+    assert "追加25" in client.get(start).content.decode()
