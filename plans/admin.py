@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -22,7 +23,7 @@ from indicators.formatting import format_value
 
 from . import dashboard, permissions, workflow
 from .admin_forms import NoteForm, ReviewForm, result_rows
-from .history import note_timeline
+from .history import note_timeline, person_name
 from .models import (
     Department,
     DepartmentMembership,
@@ -260,7 +261,7 @@ class ProgressReportAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(ProgressNote)
 class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ("measure_label", "report", "status_label", "submitted_at", "updated_at", "updated_by")
+    list_display = ("measure_label", "report", "status_label", "last_update")
     list_display_links = ("measure_label",)
     list_filter = ("status", "report")
     search_fields = ("measure__title", "text")
@@ -274,6 +275,15 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="状態", ordering="status")
     def status_label(self, note):
         return status_tag(note)
+
+    @admin.display(description="最終更新", ordering="updated_at")
+    def last_update(self, note):
+        if note.updated_at is None:
+            return "—"
+        return f"{timezone.localtime(note.updated_at):%Y年%-m月%-d日 %H:%M}（{person_name(note.updated_by)}）"
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "推進項目ごとの活動経過・結果の入力", **(extra_context or {})})
 
     def get_object(self, request, object_id, from_field=None):
         return (
