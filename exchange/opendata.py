@@ -16,7 +16,6 @@ from decimal import Decimal
 from indicators import achievement
 from indicators.models import PublishedIndicatorYear
 from plans import fiscal_years, publication
-from plans.models import Plan
 
 from .cells import safe_csv_text
 
@@ -68,7 +67,7 @@ def _number(value: Decimal | None):
 def rows(today: datetime.date) -> list[dict]:
     """One dict a published indicator year, for every plan with a published report."""
     result = []
-    for plan in Plan.objects.order_by("first_fiscal_year").prefetch_related("grade_bands"):
+    for plan in publication.public_plans().order_by("first_fiscal_year").prefetch_related("grade_bands"):
         report = publication.latest_published_report(plan)
         if report is None:
             continue

@@ -2,7 +2,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from plans import permissions
+from plans import permissions, publication
 from plans.models import ProgressReport
 
 from . import opendata
@@ -36,7 +36,7 @@ def opendata_json(request):
 def report_download(request, plan_slug, as_of):
     """A published report for anyone; a report not yet published only for those who may review it."""
     report = get_object_or_404(ProgressReport.objects.select_related("plan"), plan__slug=plan_slug, as_of=as_of)
-    if not report.is_published and not permissions.can(request.user, permissions.VIEW, report):
+    if not publication.is_public_report(report) and not permissions.can(request.user, permissions.VIEW, report):
         raise Http404("この進捗状況報告はまだ公表されていません。")
     response = HttpResponse(report_workbook(report), content_type=XLSX)
     return _attachment(response, report_filename(report))

@@ -1,13 +1,13 @@
 from django.shortcuts import get_object_or_404, render
 
-from plans.models import Plan
+from plans import publication
 
 from . import achievement
 
 
 def achievement_rules(request, plan_slug):
     """How grades are computed, in words, so that anyone can recompute one."""
-    plan = get_object_or_404(Plan, slug=plan_slug)
+    plan = get_object_or_404(publication.public_plans(), slug=plan_slug)
     bands = achievement.plan_bands(plan)
     return render(
         request,

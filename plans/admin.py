@@ -102,8 +102,19 @@ class PillarInline(ScopedInlineMixin, admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ("title", "period_label", "municipality", "slug")
+    list_display = ("title", "period_label", "municipality", "slug", "published_at")
     inlines = [PillarInline]
+    readonly_fields = ("plan_workbook",)
+
+    @admin.display(description="計画ブック（Excel）")
+    def plan_workbook(self, plan):
+        if not plan.pk:
+            return "保存すると書き出せます。"
+        return format_html(
+            '<a href="{}">計画ブックを書き出す</a>（次期計画の様式としても使えます。'
+            '<a href="{}">計画ブックから計画を作成する</a>）',
+            reverse("exchange_admin:plan-export", args=[plan.slug]), reverse("exchange_admin:plan-import"),
+        )
 
 
 @admin.register(Pillar)

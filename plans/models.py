@@ -28,10 +28,15 @@ def circled(number: int) -> str:
 
 class PlanQuerySet(models.QuerySet):
     def current(self, today: datetime.date | None = None) -> "Plan | None":
-        """The plan whose period holds today, else the latest one."""
+        """The plan whose period holds today, else the latest one; one query."""
         fiscal_year = fiscal_years.of_date(today or timezone.localdate())
-        running = self.filter(first_fiscal_year__lte=fiscal_year, last_fiscal_year__gte=fiscal_year)
-        return running.order_by("-first_fiscal_year").first() or self.order_by("-first_fiscal_year").first()
+        running = Q(first_fiscal_year__lte=fiscal_year, last_fiscal_year__gte=fiscal_year)
+        return (
+            self.annotate(is_running=models.Case(models.When(running, then=models.Value(1)), default=models.Value(0),
+                                                 output_field=models.IntegerField()))
+            .order_by("-is_running", "-first_fiscal_year")
+            .first()
+        )
 
 
 class Plan(models.Model):
@@ -42,6 +47,10 @@ class Plan(models.Model):
     first_fiscal_year = models.PositiveSmallIntegerField("開始年度（西暦）")
     last_fiscal_year = models.PositiveSmallIntegerField("終了年度（西暦）")
     introduction = models.TextField("はじめに", blank=True)
+    published_at = models.DateTimeField(
+        "公開日時", null=True, blank=True,
+        help_text="空欄のあいだ、この計画とその報告は市民向けサイトに表示されません（次期計画の準備中など）。",
+    )
 
     history = HistoricalRecords()
     objects = PlanQuerySet.as_manager()

@@ -18,8 +18,17 @@ from django.utils import timezone
 from .models import Plan, ProgressNote, ProgressReport
 
 
+def public_plans() -> QuerySet[Plan]:
+    """Plans citizens may see: published ones (a plan being prepared stays out of sight)."""
+    return Plan.objects.filter(published_at__isnull=False)
+
+
+def is_public_report(report: ProgressReport) -> bool:
+    return report.is_published and report.plan.published_at is not None
+
+
 def published_reports(plan: Plan | None = None) -> QuerySet[ProgressReport]:
-    reports = ProgressReport.objects.filter(published_at__isnull=False)
+    reports = ProgressReport.objects.filter(published_at__isnull=False, plan__published_at__isnull=False)
     if plan is not None:
         reports = reports.filter(plan=plan)
     return reports.order_by("-as_of")
@@ -32,7 +41,7 @@ def latest_published_report(plan: Plan) -> ProgressReport | None:
 def public_notes() -> QuerySet[ProgressNote]:
     """Notes citizens may read: approved, in a published report."""
     return ProgressNote.objects.filter(
-        status=ProgressNote.Status.APPROVED, report__published_at__isnull=False
+        status=ProgressNote.Status.APPROVED, report__published_at__isnull=False, report__plan__published_at__isnull=False
     )
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from django.db.models import Case, Count, IntegerField, Max, Min, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from indicators import achievement
@@ -31,18 +31,12 @@ def today() -> datetime.date:
 
 def plans() -> QuerySet[Plan]:
     """Plans with their grade bands, so grading a page costs no extra query."""
-    return Plan.objects.prefetch_related("grade_bands")
+    return publication.public_plans().prefetch_related("grade_bands")
 
 
 def current_plan(today: datetime.date) -> Plan | None:
-    """The plan whose period holds today, else the latest: PlanQuerySet.current's rule, in one query."""
-    fiscal_year = fiscal_years.of_date(today)
-    running = Q(first_fiscal_year__lte=fiscal_year, last_fiscal_year__gte=fiscal_year)
-    return (
-        Plan.objects.annotate(is_running=Case(When(running, then=Value(1)), default=Value(0), output_field=IntegerField()))
-        .order_by("-is_running", "-first_fiscal_year")
-        .first()
-    )
+    """The public plan whose period holds today, else the latest (PlanQuerySet.current); one query."""
+    return publication.public_plans().current(today)
 
 
 def current_fiscal_year(plan: Plan, today: datetime.date) -> int:
@@ -575,7 +569,7 @@ class PlanEntry:
 def plan_archive(*, today: datetime.date) -> list[PlanEntry]:
     """Every plan, newest first, with its published reports; two queries."""
     current = current_plan(today)
-    all_plans = Plan.objects.order_by("-first_fiscal_year").prefetch_related(
+    all_plans = publication.public_plans().order_by("-first_fiscal_year").prefetch_related(
         Prefetch("reports", queryset=publication.published_reports(), to_attr="public_reports")
     )
     return [
@@ -596,7 +590,7 @@ class DivisionGroup:
 def department_index() -> list[DivisionGroup]:
     """Departments in charge of any measure, grouped by division (部・室); one query."""
     departments = (
-        Department.objects.filter(assignments__isnull=False)
+        Department.objects.filter(assignments__measure__plan__in=publication.public_plans())
         .annotate(measure_count=Count("assignments__measure", distinct=True))
         .order_by("division", "section")
     )
@@ -632,7 +626,7 @@ class DepartmentDetail:
 def department_detail(department: Department, *, today: datetime.date) -> DepartmentDetail:
     """The measures a department is in charge of, plan by plan (newest first), with their latest grades."""
     measures = list(
-        Measure.objects.filter(assignments__department=department)
+        Measure.objects.filter(assignments__department=department, plan__in=publication.public_plans())
         .select_related("plan", "pillar")
         .prefetch_related(_assignments(), "indicators", "plan__grade_bands")
         .order_by("-plan__first_fiscal_year", "number")

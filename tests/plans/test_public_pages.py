@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django.urls import reverse
 
 from indicators import achievement
@@ -357,7 +358,7 @@ def test_department_pages(client, seed_plan, today):
 
 def test_plan_archive_keeps_past_plans_and_their_reports_reachable(client, seed_plan, today):
     past = Plan.objects.create(slug="2019-2022", title="経営改革推進計画", municipality="千葉県木更津市",
-                               first_fiscal_year=2019, last_fiscal_year=2022)
+                               first_fiscal_year=2019, last_fiscal_year=2022, published_at=timezone.now())
     old_report = ProgressReport.objects.create(plan=past, as_of=datetime.date(2021, 9, 1))
     publication.publish_report(old_report)
     html = get(client, "/plans/")
@@ -397,13 +398,42 @@ def test_pages_without_any_plan(client, db, today):
     assert "推進項目を担当している課はまだありません。" in get(client, "/departments/")
 
 
-def test_the_home_plan_follows_the_models_rule_for_the_current_plan(db):
-    """selectors.current_plan answers as PlanQuerySet.current does, in one query."""
+def test_the_home_plan_is_the_running_public_plan_else_the_latest(db, django_assert_num_queries):
     for slug, first in [("a", 2015), ("b", 2019), ("c", 2023), ("d", 2031)]:
-        Plan.objects.create(slug=slug, title="計画", municipality="市", first_fiscal_year=first, last_fiscal_year=first + 3)
-    for day in [datetime.date(2014, 1, 1), datetime.date(2016, 4, 1), datetime.date(2019, 3, 31),
-                datetime.date(2019, 4, 1), datetime.date(2027, 6, 1), datetime.date(2040, 1, 1)]:
-        assert selectors.current_plan(day) == Plan.objects.current(day), day
+        Plan.objects.create(slug=slug, title="計画", municipality="市", first_fiscal_year=first,
+                            last_fiscal_year=first + 3, published_at=timezone.now())
+    Plan.objects.create(slug="e", title="準備中の計画", municipality="市", first_fiscal_year=2027, last_fiscal_year=2030)
+    expected = {datetime.date(2014, 1, 1): "d", datetime.date(2016, 4, 1): "a", datetime.date(2019, 3, 31): "a",
+                datetime.date(2019, 4, 1): "b", datetime.date(2027, 6, 1): "d", datetime.date(2040, 1, 1): "d"}
+    for day, slug in expected.items():
+        with django_assert_num_queries(1):
+            assert selectors.current_plan(day).slug == slug, day
+    assert Plan.objects.current(datetime.date(2027, 6, 1)).slug == "e"  # the rule itself ignores publication
+
+
+def test_a_plan_being_prepared_is_not_public(client, seed_plan):
+    from exchange.plan_workbook import export_plan, import_plan
+    from tests.exchange.helpers import edited
+
+    def rename(workbook):
+        workbook["計画"]["B2"] = "2027-2030"
+    result = import_plan(edited(export_plan(seed_plan), rename))
+    draft = result.created
+    assert draft.published_at is None
+    report = ProgressReport.objects.create(plan=draft, as_of=datetime.date(2023, 9, 1))
+    publication.publish_report(report)  # even a published report of it stays out of sight
+    for url in ["/plans/2027-2030/", "/plans/2027-2030/measures/1/", "/plans/2027-2030/introduction/",
+                "/plans/2027-2030/reports/2023-09-01/", "/plans/2027-2030/achievement/",
+                "/plans/2027-2030/reports/2023-09-01/progress-report.xlsx"]:
+        assert client.get(url).status_code == 404, url
+    assert "2027-2030" not in get(client, "/plans/")
+    staff = Department.objects.get(division="総務部", section="職員課")
+    assert "/plans/2027-2030/" not in get(client, f"/departments/{staff.pk}/")
+    assert '"plan": "2027-2030"' not in client.get("/opendata/indicators.json").content.decode()
+    draft.published_at = timezone.now()
+    draft.save()
+    assert client.get("/plans/2027-2030/measures/1/").status_code == 200
+    assert "2027-2030" in get(client, "/plans/")
 
 
 def test_not_found_pages_speak_japanese_and_lead_back(client, seed_plan, today):

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -25,6 +26,7 @@ def generate_plan(slug: str, measure_count: int, departments: list[Department], 
     plan = Plan.objects.create(
         slug=slug, title=f"計画{slug}", municipality="テスト市", policy="テスト方針",
         first_fiscal_year=first_year, last_fiscal_year=first_year + 3, introduction="はじめの段落。\n\n次の段落。",
+        published_at=timezone.now(),
     )
     GradeBand.objects.bulk_create(
         GradeBand(plan=plan, label=label, min_rate=rate) for label, rate in [("達成", 100), ("概ね達成", 80), ("未達成", 0)]
