@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -76,7 +76,7 @@ class WorkbookRefused(Exception):
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def open_workbook(upload) -> "openpyxl.Workbook":
+def open_workbook(upload) -> Workbook:
     """Open an uploaded .xlsx read-only, refusing what is not one, with a message in Japanese.
 
     `upload` is a file-like object or bytes. The caller closes the workbook.
@@ -102,3 +102,47 @@ def open_workbook(upload) -> "openpyxl.Workbook":
 
 def is_formula(value) -> bool:
     return isinstance(value, str) and value.startswith("=")
+
+
+def read_workbook(upload, problems: list[Problem], read) -> None:
+    """Open an upload and call `read(workbook)`; a file refused whole becomes one problem."""
+    try:
+        workbook = open_workbook(upload)
+    except WorkbookRefused as refused:
+        problems.append(refused.problem)
+        return
+    try:
+        read(workbook)
+    finally:
+        workbook.close()
+
+
+def sheet_rows(workbook, title: str, header: list[str], problems: list[Problem], *, hint: str, failed: set | None = None):
+    """(row number, values) for each non-empty row below a header that must be exactly `header`.
+
+    A missing sheet, an edited header or too many rows is added to `problems`
+    (and the sheet to `failed`), and no row is given. `hint` tells which
+    workbook to use instead.
+    """
+    def refuse(cell, message):
+        problems.append(Problem(title, cell, message))
+        if failed is not None:
+            failed.add(title)
+
+    if title not in workbook.sheetnames:
+        refuse("", f"シートがありません。{hint}")
+        return
+    limit = settings.EXCHANGE_MAX_ROWS
+    for number, values in enumerate(workbook[title].iter_rows(values_only=True), 1):
+        values = list(values[: len(header)]) + [None] * (len(header) - len(values))
+        if number == 1:
+            if [str(v).strip() if v is not None else "" for v in values] != header:
+                refuse("1行目", f"見出しが様式と違います（「{'」「'.join(header)}」が必要です）。{hint}")
+                return
+            continue
+        if number > limit + 1:
+            refuse(f"{number}行目", f"行が多すぎます（上限 {limit} 行）。")
+            return
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        yield number, values

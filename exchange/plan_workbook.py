@@ -8,11 +8,9 @@ and import are exact inverses: a plan exported and imported again is the same.
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from simple_history.utils import bulk_create_with_history
@@ -24,7 +22,7 @@ from plans import fiscal_years
 from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
 
 from .cells import (
-    HEADER_FILL, HEADER_FONT, WRAP, Problem, WorkbookRefused, is_formula, number_cell, open_workbook, text_cell,
+    HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, read_workbook, sheet_rows, text_cell,
     unit_number_format,
 )
 
@@ -34,6 +32,7 @@ STAGE_SEPARATOR = " → "
 YES, NO = "はい", "いいえ"
 NOT_APPLICABLE = "対象外"
 NOT_SET = "未設定"
+HINT = "書き出した計画ブックの様式を使ってください。"
 
 PLAN_FIELDS = [
     ("URL名", "slug"), ("計画名", "title"), ("自治体名", "municipality"), ("基づく方針", "policy"),
@@ -154,28 +153,10 @@ class _Reader:
         self.result.problems.append(Problem(sheet, cell, message))
 
     def rows(self, title):
-        """(row number, {header: value}) for each non-empty row below a header that must match."""
-        if title not in self.workbook.sheetnames:
-            self.problem(title, "", "シートがありません。計画ブックの様式を使ってください。")
-            self.failed.add(title)
-            return
-        sheet = self.workbook[title]
+        """(row number, {header: value}) for each non-empty row of a sheet; formulas become problems."""
         expected = HEADERS[title]
-        limit = settings.EXCHANGE_MAX_ROWS
-        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
-            values = list(values) + [None] * (len(expected) - len(values))
-            if number == 1:
-                found = [str(v).strip() if v is not None else "" for v in values[: len(expected)]]
-                if found != expected:
-                    self.problem(title, "1行目", f"見出しが様式と違います（「{'」「'.join(expected)}」が必要です）。")
-                    self.failed.add(title)
-                    return
-                continue
-            if number > limit + 1:
-                self.problem(title, f"{number}行目", f"行が多すぎます（上限 {limit} 行）。")
-                return
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
+        rows = sheet_rows(self.workbook, title, expected, self.result.problems, hint=HINT, failed=self.failed)
+        for number, values in rows:
             cells = {}
             for column, (header, value) in enumerate(zip(expected, values), 1):
                 if is_formula(value):
@@ -235,15 +216,7 @@ class _Reader:
 def read_plan_workbook(upload) -> PlanImport:
     """Check a plan workbook cell by cell; nothing is saved."""
     result = PlanImport()
-    try:
-        workbook = open_workbook(upload)
-    except WorkbookRefused as refused:
-        result.problems.append(refused.problem)
-        return result
-    try:
-        _read(workbook, result)
-    finally:
-        workbook.close()
+    read_workbook(upload, result.problems, lambda workbook: _read(workbook, result))
     return result
 
 

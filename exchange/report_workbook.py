@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import math
 import unicodedata
-from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, NamedStyle, Side

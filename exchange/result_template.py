@@ -13,7 +13,6 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from openpyxl import Workbook
 from openpyxl.styles import Protection
@@ -26,7 +25,7 @@ from plans import fiscal_years, permissions, workflow
 from plans.models import ProgressNote, ProgressReport, circled
 
 from .cells import (
-    HEADER_FILL, HEADER_FONT, WRAP, Problem, WorkbookRefused, is_formula, number_cell, open_workbook, text_cell,
+    HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, read_workbook, sheet_rows, text_cell,
     unit_number_format,
 )
 
@@ -38,6 +37,7 @@ RESULT_HEADER = ["事業No.", "推進項目名称", "指標", "指標名", "年�
 NARRATIVE_HEADER = ["事業No.", "推進項目名称", "活動経過・今後の予定"]
 RESULT_COLUMN = "G"
 OPEN = Protection(locked=False)
+HINT = "管理画面からダウンロードした結果入力ブックを使ってください。"
 
 
 def editable_notes(user, report: ProgressReport) -> list[ProgressNote]:
@@ -167,37 +167,8 @@ def _show(indicator, value) -> str:
 def read_upload(user, report: ProgressReport, upload) -> ResultUpload:
     """Check an uploaded template cell by cell; nothing is saved."""
     result = ResultUpload(report)
-    try:
-        workbook = open_workbook(upload)
-    except WorkbookRefused as refused:
-        result.problems.append(refused.problem)
-        return result
-    try:
-        _read(user, report, workbook, result)
-    finally:
-        workbook.close()
+    read_workbook(upload, result.problems, lambda workbook: _read(user, report, workbook, result))
     return result
-
-
-def _rows(workbook, title, header, result):
-    from django.conf import settings
-
-    if title not in workbook.sheetnames:
-        result.problems.append(Problem(title, "", "シートがありません。ダウンロードした結果入力ブックを使ってください。"))
-        return
-    for number, values in enumerate(workbook[title].iter_rows(values_only=True), 1):
-        values = list(values) + [None] * (len(header) - len(values))
-        if number == 1:
-            if [str(v or "").strip() for v in values[: len(header)]] != header:
-                result.problems.append(Problem(title, "1行目", "見出しが様式と違います。ダウンロードした結果入力ブックを使ってください。"))
-                return
-            continue
-        if number > settings.EXCHANGE_MAX_ROWS + 1:
-            result.problems.append(Problem(title, f"{number}行目", f"行が多すぎます（上限 {settings.EXCHANGE_MAX_ROWS} 行）。"))
-            return
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        yield number, values[: len(header)]
 
 
 def _read(user, report, workbook, result: ResultUpload) -> None:
@@ -225,7 +196,7 @@ def _read(user, report, workbook, result: ResultUpload) -> None:
         return result.notes.setdefault(note.pk, {"version": note.version, "text": None, "results": {}, "note": note})
 
     seen = set()
-    for number, (measure_number, _, slot_label, _, year_label, _, value) in _rows(workbook, RESULTS, RESULT_HEADER, result):
+    for number, (measure_number, _, slot_label, _, year_label, _, value) in sheet_rows(workbook, RESULTS, RESULT_HEADER, result.problems, hint=HINT):
         cell = f"{RESULT_COLUMN}{number}"
         try:
             fiscal_year = fiscal_years.parse(str(year_label or ""))
@@ -267,7 +238,7 @@ def _read(user, report, workbook, result: ResultUpload) -> None:
             result.changes.append(Change(measure_number, f"指標{indicator.slot_label} {indicator.name}　{fiscal_years.era_name(fiscal_year)}",
                                          _show(indicator, current), _show(indicator, proposed)))
 
-    for number, (measure_number, _, text) in _rows(workbook, NARRATIVES, NARRATIVE_HEADER, result):
+    for number, (measure_number, _, text) in sheet_rows(workbook, NARRATIVES, NARRATIVE_HEADER, result.problems, hint=HINT):
         if not isinstance(measure_number, int) or isinstance(measure_number, bool):
             result.problems.append(Problem(NARRATIVES, f"A{number}", "事業No.は変更しないでください。"))
             continue

@@ -31,7 +31,7 @@ from typing import Iterable, Sequence
 
 from plans import fiscal_years
 
-from .models import GradeBand, Indicator, IndicatorYear, YearFigures
+from .models import Indicator, IndicatorYear, YearFigures
 
 HUNDRED = Decimal(100)
 ONE_DECIMAL = Decimal("0.1")

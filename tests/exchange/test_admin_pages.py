@@ -1,6 +1,5 @@
 """The workbook pages in the admin: reachable from where people work, and only for those allowed."""
 
-import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -117,7 +117,7 @@ def test_an_edited_header_or_another_template_is_refused(seed_plan):
         workbook["計画"]["B2"] = "new"
         workbook["指標"]["C1"] = "指標名"
     assert problems_of(edited(export_plan(seed_plan), edit_header)) == [
-        "シート「指標」・1行目：見出しが様式と違います（「事業No.」「指標番号」「名称」「仮の名称」「単位」「小数点以下の桁数」「注記」「種類」「方向」「累計値」「段階」が必要です）。"
+        "シート「指標」・1行目：見出しが様式と違います（「事業No.」「指標番号」「名称」「仮の名称」「単位」「小数点以下の桁数」「注記」「種類」「方向」「累計値」「段階」が必要です）。書き出した計画ブックの様式を使ってください。"
     ]
     def other_template(workbook):
         workbook["形式"]["A1"] = "別の様式"

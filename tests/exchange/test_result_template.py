@@ -109,8 +109,9 @@ def test_a_template_of_another_report_or_kind_is_refused(seed_plan, report, peop
     other = edited(data, lambda wb: wb["形式"].cell(row=2, column=2, value="2025-09-01"))
     assert "別の進捗状況報告の様式です" in str(result_template.read_upload(user, report, other).problems[0])
     header = edited(data, lambda wb: wb["結果"].cell(row=1, column=7, value="実績"))
-    assert str(result_template.read_upload(user, report, header).problems[0]) == \
-        "シート「結果」・1行目：見出しが様式と違います。ダウンロードした結果入力ブックを使ってください。"
+    assert str(result_template.read_upload(user, report, header).problems[0]) == (
+        "シート「結果」・1行目：見出しが様式と違います（「事業No.」「推進項目名称」「指標」「指標名」「年度」「目標値」「結果」が必要です）。"
+        "管理画面からダウンロードした結果入力ブックを使ってください。")
     plan_book = edited(data, lambda wb: wb["形式"].cell(row=1, column=1, value="経営改革推進計画 計画ブック"))
     assert "結果入力ブックの様式ではありません" in str(result_template.read_upload(user, report, plan_book).problems[0])
 
