@@ -81,10 +81,13 @@ def open_workbook(upload) -> Workbook:
 
     `upload` is a file-like object or bytes. The caller closes the workbook.
     """
-    data = upload if isinstance(upload, bytes) else upload.read()
     limit = settings.EXCHANGE_MAX_UPLOAD_BYTES
+    too_large = WorkbookRefused(f"ファイルが大きすぎます（上限 {_size_label(limit)}）。")
+    if getattr(upload, "size", 0) and upload.size > limit:  # before reading an uploaded file into memory
+        raise too_large
+    data = upload if isinstance(upload, bytes) else upload.read(limit + 1)
     if len(data) > limit:
-        raise WorkbookRefused(f"ファイルが大きすぎます（上限 {limit // (1024 * 1024)} MB）。")
+        raise too_large
     if not data:
         raise WorkbookRefused("ファイルが空です。")
     if data.startswith(OLE_SIGNATURE):
@@ -95,9 +98,20 @@ def open_workbook(upload) -> Workbook:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise WorkbookRefused("Excel ブック（.xlsx）ではありません。")
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        raise WorkbookRefused("ファイルが壊れているため読み込めません。Excel で開けるか確かめてください。")
+    if unpacked > settings.EXCHANGE_MAX_UNPACKED_BYTES:  # a small file that unpacks huge (a zip bomb)
+        raise WorkbookRefused(f"ファイルの中身が大きすぎます（展開後の上限 {_size_label(settings.EXCHANGE_MAX_UNPACKED_BYTES)}）。")
+    try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds on a damaged file; all mean the same to the user
         raise WorkbookRefused("ファイルが壊れているため読み込めません。Excel で開けるか確かめてください。")
+
+
+def _size_label(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{max(1, size // 1024)} KB"
 
 
 def is_formula(value) -> bool:

@@ -240,6 +240,9 @@ def _read(workbook, result: PlanImport) -> None:
     for label, attribute in PLAN_FIELDS:
         if attribute not in result.plan:
             reader.problem("計画", "", f"「{label}」の行がありません。")
+    first, last = result.plan.get("first_fiscal_year"), result.plan.get("last_fiscal_year")
+    if first and last and last < first:
+        reader.problem("計画", "", "終了年度は開始年度以降にしてください。")
     if result.plan.get("slug") and Plan.objects.filter(slug=result.plan["slug"]).exists():
         reader.problem("計画", "B2", f"URL名「{result.plan['slug']}」の計画はすでにあります。別のURL名にしてください。")
 
@@ -316,7 +319,6 @@ def _read(workbook, result: PlanImport) -> None:
         indicator_kinds[key] = indicator
         result.indicators.append(indicator)
 
-    first, last = result.plan.get("first_fiscal_year"), result.plan.get("last_fiscal_year")
     seen_years = set()
     for number, cells in reader.rows("目標値"):
         measure_number = reader.integer("目標値", number, cells, "事業No.", 1)
@@ -352,6 +354,15 @@ def _read(workbook, result: PlanImport) -> None:
         else:
             target["value"] = _decimal(value)
         result.targets.append(target)
+
+    # Every indicator gets every year of the plan: a year the workbook leaves out is 未設定,
+    # so staff can still report a result for it.
+    if first and last and last >= first:
+        for (measure_number, slot), indicator in indicator_kinds.items():
+            for fiscal_year in range(first, last + 1):
+                if (measure_number, slot, fiscal_year) not in seen_years:
+                    result.targets.append({"measure": measure_number, "slot": slot, "fiscal_year": fiscal_year,
+                                           "status": IndicatorYear.TargetStatus.NOT_SET, "value": None, "stage": None})
 
     for number, cells in reader.rows("評価区分"):
         rate = cells["下限の達成率（%）"]

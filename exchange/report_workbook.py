@@ -63,6 +63,17 @@ def _print_setup(sheet, header: str) -> None:
     sheet.oddFooter.center.text = "&P / &N"
 
 
+def _with_proposed_results(years, notes) -> list:
+    """The plan's figures with the results staff propose in this report laid over the official ones."""
+    proposed = {entry.indicator_year_id: entry for note in notes for entry in note.result_entries.all()}
+    years = list(years)
+    for year in years:
+        entry = proposed.get(year.pk)
+        if entry is not None:
+            year.result_value, year.result_stage = entry.value, entry.stage
+    return years
+
+
 class _ReportData:
     """Everything one report shows, loaded in a bounded number of queries."""
 
@@ -78,8 +89,8 @@ class _ReportData:
             notes = publication.public_notes().filter(report=report)
             today = report.as_of
         else:
-            figures = achievement.plan_years(plan)
-            notes = report.notes.all()
+            notes = report.notes.prefetch_related("result_entries__stage")
+            figures = _with_proposed_results(achievement.plan_years(plan), notes)
             today = report.as_of
         self.figures = list(figures)
         self.by_indicator: dict[int, list] = {}

@@ -1,3 +1,5 @@
+import datetime
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -35,7 +37,11 @@ def opendata_json(request):
 
 def report_download(request, plan_slug, as_of):
     """A published report for anyone; a report not yet published only for those who may review it."""
-    report = get_object_or_404(ProgressReport.objects.select_related("plan"), plan__slug=plan_slug, as_of=as_of)
+    try:
+        day = datetime.date.fromisoformat(as_of)
+    except ValueError:
+        raise Http404("日付が正しくありません。")
+    report = get_object_or_404(ProgressReport.objects.select_related("plan"), plan__slug=plan_slug, as_of=day)
     if not publication.is_public_report(report) and not permissions.can(request.user, permissions.VIEW, report):
         raise Http404("この進捗状況報告はまだ公表されていません。")
     response = HttpResponse(report_workbook(report), content_type=XLSX)

@@ -149,9 +149,13 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 DJANGO_TABLES2_TEMPLATE = "components/table.html"
 
+# History pages are for reading: reverting through them would bypass the workflow and permissions.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Uploaded workbooks: the largest file and the most rows a sheet may have.
 EXCHANGE_MAX_UPLOAD_BYTES = int(os.environ.get("EXCHANGE_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 EXCHANGE_MAX_ROWS = int(os.environ.get("EXCHANGE_MAX_ROWS", "20000"))
+EXCHANGE_MAX_UNPACKED_BYTES = int(os.environ.get("EXCHANGE_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = EXCHANGE_MAX_UPLOAD_BYTES + 1024 * 1024
 
 LOGGING = {

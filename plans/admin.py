@@ -46,6 +46,12 @@ class ScopedAdminMixin:
     def get_queryset(self, request):
         return permissions.scope(request.user, super().get_queryset(request))
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A past version is for reading: saving it would bypass the workflow, its checks and its history.
+        if request.method == "POST":
+            raise PermissionDenied("変更履歴の画面から元に戻すことはできません。")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def has_module_permission(self, request):
         return permissions.can(request.user, permissions.VIEW, self.model)
 

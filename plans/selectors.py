@@ -22,6 +22,7 @@ from indicators.formatting import format_number, format_value
 from indicators.models import Indicator, IndicatorYear, YearFigures
 
 from . import fiscal_years, publication
+from .history import measure_last_updated
 from .models import Department, Measure, MeasureDepartment, Pillar, Plan, ProgressNote, ProgressReport
 
 
@@ -320,6 +321,11 @@ class MeasureDetail:
     previous_number: int | None
     next_number: int | None
     today: datetime.date
+    last_updated: datetime.datetime | None = None
+
+    @property
+    def last_updated_label(self) -> str:
+        return fiscal_years.era_date(timezone.localdate(self.last_updated)) if self.last_updated else ""
 
     @property
     def today_label(self) -> str:
@@ -368,6 +374,7 @@ def measure_detail(plan: Plan, number: int, *, today: datetime.date) -> MeasureD
         previous_number=previous_number,
         next_number=next_number,
         today=today,
+        last_updated=measure_last_updated(measure),
     )
 
 
@@ -587,10 +594,15 @@ class DivisionGroup:
     departments: list[Department]
 
 
+def public_departments() -> QuerySet[Department]:
+    """Departments in charge of a measure of a public plan: the only ones the public site names."""
+    return Department.objects.filter(assignments__measure__plan__in=publication.public_plans()).distinct()
+
+
 def department_index() -> list[DivisionGroup]:
     """Departments in charge of any measure, grouped by division (部・室); one query."""
     departments = (
-        Department.objects.filter(assignments__measure__plan__in=publication.public_plans())
+        public_departments()
         .annotate(measure_count=Count("assignments__measure", distinct=True))
         .order_by("division", "section")
     )

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, render
 from django_tables2 import RequestConfig
 
 from . import selectors
-from .models import Department
 from .tables import MeasureFilterForm, MeasureTable
 
 
@@ -97,6 +96,6 @@ def department_list(request):
 
 
 def department_detail(request, pk):
-    department = get_object_or_404(Department, pk=pk)
+    department = get_object_or_404(selectors.public_departments(), pk=pk)
     detail = selectors.department_detail(department, today=selectors.today())
     return render(request, "plans/department.html", {"department": department, "detail": detail})

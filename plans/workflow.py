@@ -124,8 +124,8 @@ def save_note(
     from indicators.models import IndicatorYear, ResultEntry
 
     report, note = _lock(note)
+    permissions.require(user, permissions.CHANGE, note)  # first: a conflict would show others' changes
     _check_version(note, expected_version)
-    permissions.require(user, permissions.CHANGE, note)
 
     years = {
         year.pk: year
@@ -180,8 +180,8 @@ def save_note(
 def submit(user, note: ProgressNote, *, expected_version: int | None = None) -> ProgressNote:
     """Send a note to the reform office for review."""
     report, note = _lock(note)
+    permissions.require(user, permissions.SUBMIT, note)  # first: a conflict would show others' changes
     _check_version(note, expected_version)
-    permissions.require(user, permissions.SUBMIT, note)
     if not note.text.strip():
         raise ValidationError({"text": "活動経過・今後の予定を入力してから提出してください。"})
     note.status = ProgressNote.Status.SUBMITTED
@@ -194,8 +194,8 @@ def submit(user, note: ProgressNote, *, expected_version: int | None = None) -> 
 def return_with_comment(user, note: ProgressNote, comment: str, *, expected_version: int | None = None) -> ProgressNote:
     """Send a submitted (or approved, not yet published) note back to its department, saying why."""
     report, note = _lock(note)
+    permissions.require(user, permissions.RETURN, note)  # first: a conflict would show others' changes
     _check_version(note, expected_version)
-    permissions.require(user, permissions.RETURN, note)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"review_comment": "差し戻す理由を入力してください。担当課に表示されます。"})
@@ -210,8 +210,8 @@ def return_with_comment(user, note: ProgressNote, comment: str, *, expected_vers
 def approve(user, note: ProgressNote, *, expected_version: int | None = None, comment: str = "") -> ProgressNote:
     """Approve a submitted note: it goes public with the next publication of its report."""
     report, note = _lock(note)
+    permissions.require(user, permissions.APPROVE, note)  # first: a conflict would show others' changes
     _check_version(note, expected_version)
-    permissions.require(user, permissions.APPROVE, note)
     note.status = ProgressNote.Status.APPROVED
     note.reviewed_by = user
     note.reviewed_at = timezone.now()

@@ -138,7 +138,7 @@ def test_files_that_are_not_workbooks(db):
 
 @override_settings(EXCHANGE_MAX_UPLOAD_BYTES=1000)
 def test_files_over_the_size_limit(seed_plan):
-    assert problems_of(export_plan(seed_plan)) == ["ファイルが大きすぎます（上限 0 MB）。"]
+    assert problems_of(export_plan(seed_plan)) == ["ファイルが大きすぎます（上限 1 KB）。"]
 
 
 @override_settings(EXCHANGE_MAX_ROWS=50)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from indicators import achievement
 from indicators.models import IndicatorYear
-from plans import publication, selectors
+from plans import fiscal_years, publication, selectors
 from plans.models import Department, Plan, ProgressNote, ProgressReport
 from tests.test_seed_plan import squeeze
 
@@ -444,3 +444,15 @@ def test_not_found_pages_speak_japanese_and_lead_back(client, seed_plan, today):
         html = response.content.decode()
         assert '<html lang="ja">' in html and "<h1>ページが見つかりません</h1>" in html, url
         assert '<a href="/plans/">計画・報告の一覧</a>' in html
+
+
+def test_a_measure_page_says_when_it_was_last_updated(client, seed_plan, today):
+    html = get(client, "/plans/2023-2026/measures/2/")
+    assert '<dt>最終更新</dt><dd><time datetime="2023-09-01T09:00:00+09:00">令和5年9月1日</time></dd>' in html
+    measure = seed_plan.measures.get(number=2)
+    measure.approach += "\n\n追記した段落。"
+    measure.save()
+    html = get(client, "/plans/2023-2026/measures/2/")
+    updated = timezone.localtime(measure.history.first().history_date)
+    assert re.search(rf'<dt>最終更新</dt><dd><time datetime="{updated:%Y-%m-%dT%H:%M:%S}[^"]*">'
+                     rf'{fiscal_years.era_date(updated.date())}</time></dd>', html)
