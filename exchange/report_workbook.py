@@ -83,7 +83,7 @@ class _ReportData:
         self.plan = plan
         self.published = report.is_published
         self.measures = list(measures_with_departments(plan).prefetch_related("indicators__stages"))
-        self.bands = achievement.plan_bands(plan)
+        self.bands = achievement.report_bands(report) if self.published else achievement.plan_bands(plan)
         if self.published:
             figures = report.published_years.select_related("indicator__measure", "target_stage", "result_stage")
             notes = publication.public_notes().filter(report=report)

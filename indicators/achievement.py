@@ -89,6 +89,19 @@ def plan_bands(plan) -> tuple[Band, ...]:
     return bands or DEFAULT_BANDS
 
 
+def frozen_bands(bands) -> list[list[str]]:
+    """Bands as a published report keeps them (JSON)."""
+    return [[band.label, str(band.min_rate)] for band in bands]
+
+
+def report_bands(report) -> tuple[Band, ...]:
+    """The bands a published report was graded with: frozen at publication, so later changes
+    to the plan's bands do not regrade it. Reports published before bands were frozen use the plan's."""
+    if report.published_bands:
+        return tuple(Band(label, Decimal(rate)) for label, rate in report.published_bands)
+    return plan_bands(report.plan)
+
+
 def band_ranges(bands: Sequence[Band]) -> list[tuple[Band, Decimal | None]]:
     """Each band with the rate it runs up to (None for the highest): for pages that explain them."""
     return [(band, bands[i - 1].min_rate if i else None) for i, band in enumerate(bands)]
@@ -223,13 +236,13 @@ class Rollup:
     measures: dict[int, Summary]
 
 
-def rollup(plan, fiscal_year: int, *, today: datetime.date, assessments=None, years=None) -> Rollup:
+def rollup(plan, fiscal_year: int, *, today: datetime.date, assessments=None, years=None, bands=None) -> Rollup:
     """Counts per measure, per pillar and for the plan, for one fiscal year.
 
-    A bounded number of queries whatever the plan's size; pass the assessments
-    and years a page already has to run none.
+    A bounded number of queries whatever the plan's size; pass the assessments,
+    years and bands a page already has to run none.
     """
-    bands = plan_bands(plan)
+    bands = bands or plan_bands(plan)
     if years is None:
         years = list(plan_years(plan))
     if assessments is None:

@@ -295,6 +295,10 @@ class ProgressReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name="公表した人",
     )
+    published_bands = models.JSONField(
+        "公表時の評価区分", default=list, blank=True, editable=False,
+        help_text="公表した時点の評価区分（[評価, 下限の達成率]）。後で区分を変えても、この報告の評価は変わりません。",
+    )
 
     history = HistoricalRecords()
 

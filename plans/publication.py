@@ -102,9 +102,12 @@ def publish_report(report: ProgressReport, *, user=None) -> ProgressReport:
         raise ValueError("この進捗状況報告はすでに公表されています。")
     apply_approved_results(report, user)
     freeze_figures(report)
+    from indicators import achievement
+
+    report.published_bands = achievement.frozen_bands(achievement.plan_bands(report.plan))
     report.published_at = timezone.now()
     report.published_by = user
     report._history_user = user
     report._change_reason = "公表"
-    report.save(update_fields=["published_at", "published_by"])
+    report.save(update_fields=["published_at", "published_by", "published_bands"])
     return report

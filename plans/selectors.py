@@ -509,10 +509,10 @@ def report_detail(plan: Plan, as_of: datetime.date) -> ReportDetail | None:
             "indicator__measure__number", "indicator__slot", "fiscal_year"
         )
     )
-    bands = achievement.plan_bands(plan)
+    bands = achievement.report_bands(report)
     assessments = achievement.assess_years(years, bands=bands, today=report.as_of, first_fiscal_year=plan.first_fiscal_year)
     fiscal_year = min(max(report.fiscal_year, plan.first_fiscal_year), plan.last_fiscal_year)
-    roll = achievement.rollup(plan, fiscal_year, today=report.as_of, assessments=assessments, years=years)
+    roll = achievement.rollup(plan, fiscal_year, today=report.as_of, assessments=assessments, years=years, bands=bands)
     by_indicator = group_by_indicator(years)
     indicators_by_measure: dict[int, dict[int, Indicator]] = defaultdict(dict)
     for year in years:

@@ -106,3 +106,26 @@ def test_no_history_page_of_any_admin_saves_a_post(client, seed_plan, people, dj
     history_admins = [a for a in admin.site._registry.values() if isinstance(a, SimpleHistoryAdmin)]
     assert history_admins and all(
         type(a).history_form_view is not SimpleHistoryAdmin.history_form_view for a in history_admins)
+
+
+def test_changing_the_bands_later_does_not_regrade_a_published_report(client, seed_plan, people):
+    from indicators.models import GradeBand
+    from plans import publication
+
+    report = open_report(seed_plan, people["reviewer"])
+    note = ProgressNote.objects.get(report=report, measure__number=2)
+    year = IndicatorYear.objects.get(indicator__measure__number=2, indicator__slot=1, fiscal_year=2023)
+    workflow.save_note(people["shokuin"], note, expected_version=note.version, text="記述", results={year.pk: Decimal(100000)})
+    workflow.submit(people["shokuin"], ProgressNote.objects.get(pk=note.pk))
+    workflow.approve(people["reviewer"], ProgressNote.objects.get(pk=note.pk))
+    report = publication.publish_report(report)  # 100,000h against 95,000h: 94.7% → 概ね達成
+    url = "/plans/2023-2026/reports/2024-09-01/"
+    before = client.get(url).content.decode()
+    assert "94.7%" in before
+    GradeBand.objects.filter(plan=seed_plan, label="概ね達成").update(min_rate=Decimal("99.5"))
+    assert client.get(url).content.decode() == before
+    row = next(r for r in open_xlsx(report_workbook(report))["一覧"].iter_rows(min_row=3, values_only=True)
+               if r[0] == 2 and r[3] == "①" and r[5] == "令和5年度")
+    assert row[9] == "概ね達成"
+    measure_page = client.get("/plans/2023-2026/measures/2/").content.decode()
+    assert "未達成" in measure_page  # the live page follows the plan's bands as they are now
