@@ -87,18 +87,16 @@ class _ReportData:
         if self.published:
             figures = report.published_years.select_related("indicator__measure", "target_stage", "result_stage")
             notes = publication.public_notes().filter(report=report)
-            today = report.as_of
         else:
             notes = report.notes.prefetch_related("result_entries__stage")
             figures = _with_proposed_results(achievement.plan_years(plan), notes)
-            today = report.as_of
         self.figures = list(figures)
         self.by_indicator: dict[int, list] = {}
         for year in self.figures:
             self.by_indicator.setdefault(year.indicator_id, []).append(year)
         self.notes = {note.measure_id: note for note in notes}
-        self.assessments = achievement.assess_years(
-            self.figures, bands=self.bands, today=today, first_fiscal_year=plan.first_fiscal_year
+        self.assessments = achievement.assess_years(  # graded as of the report's date, as it reads
+            self.figures, bands=self.bands, today=report.as_of, first_fiscal_year=plan.first_fiscal_year
         )
 
 

@@ -187,6 +187,10 @@ def _read(user, report, workbook, result: ResultUpload) -> None:
     all_measures = set(report.plan.measures.values_list("number", flat=True))
 
     def note_for(sheet, number, measure_number):
+        """The pending data of the note a row belongs to; None (and a problem) when the row may not be used."""
+        if not isinstance(measure_number, int) or isinstance(measure_number, bool):
+            result.problems.append(Problem(sheet, f"A{number}", "事業No.は変更しないでください。"))
+            return None
         if measure_number not in notes:
             reason = ("担当していない推進項目か、いまは入力できない状態（提出済み・承認済み）の推進項目です。"
                       if measure_number in all_measures else "この計画にない事業No.です。")
@@ -202,9 +206,6 @@ def _read(user, report, workbook, result: ResultUpload) -> None:
             fiscal_year = fiscal_years.parse(str(year_label or ""))
         except ValueError as error:
             result.problems.append(Problem(RESULTS, f"E{number}", str(error)))
-            continue
-        if not isinstance(measure_number, int) or isinstance(measure_number, bool):
-            result.problems.append(Problem(RESULTS, f"A{number}", "事業No.は変更しないでください。"))
             continue
         data = note_for(RESULTS, number, measure_number)
         if data is None:
@@ -239,9 +240,6 @@ def _read(user, report, workbook, result: ResultUpload) -> None:
                                          _show(indicator, current), _show(indicator, proposed)))
 
     for number, (measure_number, _, text) in sheet_rows(workbook, NARRATIVES, NARRATIVE_HEADER, result.problems, hint=HINT):
-        if not isinstance(measure_number, int) or isinstance(measure_number, bool):
-            result.problems.append(Problem(NARRATIVES, f"A{number}", "事業No.は変更しないでください。"))
-            continue
         data = note_for(NARRATIVES, number, measure_number)
         if data is None:
             continue

@@ -12,13 +12,7 @@ from indicators.models import IndicatorYear
 from plans import permissions, workflow
 from plans.models import Department, ProgressNote
 from tests.exchange.helpers import edited, open_xlsx
-from tests.workflow_helpers import department, open_report, reviewer, staff
-
-
-@pytest.fixture
-def people(seed_plan):
-    return {"shokuin": staff("shokuin", department("総務部", "職員課")), "kodomo": staff("kodomo", department("健康こども部", "子育て支援課")),
-            "reviewer": reviewer("shinsa")}
+from tests.workflow_helpers import open_report
 
 
 def test_history_pages_cannot_revert_past_the_workflow(client, seed_plan, people):

@@ -197,3 +197,33 @@ def pytest_runtest_makereport(item, call):
             except Exception as exc:  # the page may have crashed; the failure itself matters more
                 report.sections.append(("browser screenshot", f"{name}: not taken ({exc})"))
     return report
+
+
+@pytest.fixture
+def session(browser, live_server):
+    """`session(username=None, viewport=None)`: a separate browser context (its own cookies), logged in
+    to the admin when a user name is given; closed after the test."""
+    from playwright.sync_api import expect
+
+    from tests.workflow_helpers import PASSWORD
+
+    contexts = []
+
+    def open_session(username=None, viewport=None):
+        context = browser.new_context(base_url=live_server.url, locale="ja-JP", timezone_id="Asia/Tokyo",
+                                      viewport=viewport or {"width": 1280, "height": 900}, reduced_motion="reduce")
+        contexts.append(context)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        if username is None:
+            return page
+        page.goto("/admin/login/?next=/admin/")
+        page.get_by_label("ユーザー名").fill(username)
+        page.get_by_label("パスワード").fill(PASSWORD)
+        page.get_by_role("button", name="ログイン").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("管理メニュー")
+        return page
+
+    yield open_session
+    for context in contexts:
+        context.close()

@@ -27,26 +27,9 @@ def world(seed_plan):
 
 
 @pytest.fixture
-def login(browser, live_server):
-    """`login(username)`: a separate browser context logged in to the admin; closed after the test."""
-    contexts = []
-
-    def open_session(username, viewport=None):
-        context = browser.new_context(base_url=live_server.url, locale="ja-JP", timezone_id="Asia/Tokyo",
-                                      viewport=viewport or {"width": 1280, "height": 900})
-        contexts.append(context)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.goto("/admin/login/?next=/admin/")
-        page.get_by_label("ユーザー名").fill(username)
-        page.get_by_label("パスワード").fill(PASSWORD)
-        page.get_by_role("button", name="ログイン").click()
-        expect(page.get_by_role("heading", level=1)).to_contain_text("管理メニュー")
-        return page
-
-    yield open_session
-    for context in contexts:
-        context.close()
+def login(session):
+    """`login(username, viewport=None)`: a separate browser context logged in to the admin."""
+    return session
 
 
 def note_url(note):

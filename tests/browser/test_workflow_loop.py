@@ -10,7 +10,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from tests.workflow_helpers import PASSWORD, department, open_report, reviewer, staff
+from tests.workflow_helpers import department, open_report, reviewer, staff
 
 from .axe import assert_accessible
 
@@ -25,31 +25,6 @@ def loop_world(seed_plan):
     office.save()
     report = open_report(seed_plan, office, as_of=datetime.date(2024, 6, 1), due=datetime.date(2024, 6, 30))
     return seed_plan, report
-
-
-@pytest.fixture
-def session(browser, live_server):
-    """`session(username)`: a separate browser (its own cookies) logged in to the admin; closed after the test."""
-    contexts = []
-
-    def open_session(username=None):
-        context = browser.new_context(base_url=live_server.url, locale="ja-JP", timezone_id="Asia/Tokyo",
-                                      viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
-        contexts.append(context)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        if username is None:
-            return page
-        page.goto("/admin/login/?next=/admin/")
-        page.get_by_label("ユーザー名").fill(username)
-        page.get_by_label("パスワード").fill(PASSWORD)
-        page.get_by_role("button", name="ログイン").click()
-        expect(page.get_by_role("heading", level=1)).to_contain_text("管理メニュー")
-        return page
-
-    yield open_session
-    for context in contexts:
-        context.close()
 
 
 def admin_accessible(page):

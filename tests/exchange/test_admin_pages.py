@@ -1,21 +1,14 @@
 """The workbook pages in the admin: reachable from where people work, and only for those allowed."""
 
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from exchange.plan_workbook import export_plan
 from plans.models import Plan
-from tests.workflow_helpers import administrator, department, open_report, reviewer, staff
+from tests.workflow_helpers import open_report
 
 from .helpers import edited, open_xlsx
-
-
-@pytest.fixture
-def people(seed_plan):
-    return {"shokuin": staff("shokuin", department("総務部", "職員課")), "reviewer": reviewer("shinsa"),
-            "admin": administrator("kanri")}
 
 
 def test_start_pages_link_the_workbooks(client, seed_plan, people):

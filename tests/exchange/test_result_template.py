@@ -9,23 +9,9 @@ from exchange import result_template
 from indicators.models import ResultEntry
 from plans import workflow
 from plans.models import ProgressNote
-from tests.workflow_helpers import department, open_report, reviewer, staff
+from tests.workflow_helpers import staff
 
 from .helpers import edited, open_xlsx
-
-
-@pytest.fixture
-def people(seed_plan):
-    return {
-        "shokuin": staff("shokuin", department("総務部", "職員課")),
-        "kodomo": staff("kodomo", department("健康こども部", "子育て支援課")),
-        "reviewer": reviewer("shinsa"),
-    }
-
-
-@pytest.fixture
-def report(seed_plan, people):
-    return open_report(seed_plan, people["reviewer"])  # as of 2024-09-01: FY2023 and FY2024 results
 
 
 def rows_by_key(sheet):

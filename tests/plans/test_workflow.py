@@ -10,23 +10,7 @@ from indicators.models import IndicatorYear, MilestoneStage, ResultEntry
 from plans import permissions, publication, workflow
 from plans.history import measure_last_updated, note_timeline
 from plans.models import ProgressNote, ProgressReport, ReportIsPublished
-from tests.workflow_helpers import administrator, department, open_report, reviewer, staff
-
-
-@pytest.fixture
-def people(seed_plan):
-    return {
-        "shokuin": staff("shokuin", department("総務部", "職員課")),
-        "kodomo": staff("kodomo", department("健康こども部", "子育て支援課")),
-        "reviewer": reviewer("shinsa"),
-        "reviewer2": reviewer("shinsa2"),
-        "admin": administrator("kanri"),
-    }
-
-
-@pytest.fixture
-def report(seed_plan, people):
-    return open_report(seed_plan, people["reviewer"])
+from tests.workflow_helpers import department, open_report, reviewer
 
 
 def note_of(report, number):

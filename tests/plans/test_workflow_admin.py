@@ -9,22 +9,18 @@ from django.urls import reverse
 from indicators.models import IndicatorYear
 from plans import workflow
 from plans.models import Department, ProgressNote
-from tests.workflow_helpers import administrator, department, open_report, reviewer, staff
+from tests.workflow_helpers import administrator, department, reviewer, staff
 
 
 @pytest.fixture
 def people(seed_plan):
+    # Unlike the shared fixture, kodomo works for all four 健康こども部 sections, as the demo account does.
     return {
         "shokuin": staff("shokuin", department("総務部", "職員課")),
         "kodomo": staff("kodomo", *Department.objects.filter(division="健康こども部")),
         "reviewer": reviewer("shinsa"),
         "admin": administrator("kanri"),
     }
-
-
-@pytest.fixture
-def report(seed_plan, people):
-    return open_report(seed_plan, people["reviewer"])
 
 
 def note_of(report, number):
