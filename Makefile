@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # Development defaults; production sets DJANGO_DEBUG=0 and its own secret key and hosts.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test setup install migrate seed demo-accounts
+.PHONY: run test setup install migrate seed demo-accounts npm-tools
 
 run: setup demo-accounts
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -20,10 +20,19 @@ run: setup demo-accounts
 demo-accounts: seed
 	$(PY) manage.py create_demo_accounts
 
-test: setup
+# The layers hold (import-linter, contract in pyproject.toml), then the whole suite.
+test: setup npm-tools
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: install migrate seed
+
+# Browser-test tools from npm (axe-core), where npm is present; the browser tests say what they skip otherwise.
+npm-tools:
+	@if command -v npm >/dev/null; then \
+	  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	    npm ci --no-audit --no-fund --loglevel=error; fi; \
+	else echo "npm not found: the accessibility checks (axe-core) in the browser tests will be skipped or fail under CI"; fi
 
 install: $(STAMP)
 

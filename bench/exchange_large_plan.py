@@ -51,7 +51,8 @@ def main():
     from exchange.plan_workbook import export_plan, import_plan
     from exchange.report_workbook import report_workbook
     from indicators.models import Indicator, IndicatorYear
-    from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan, ProgressReport
+    from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
+    from reports.models import ProgressReport
 
     def generate():
         with transaction.atomic():

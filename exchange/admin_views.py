@@ -14,8 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from plans import permissions
-from plans.models import Plan, ProgressReport
-from plans.workflow import EditConflict
+from plans.models import Plan
+from reports.models import ProgressReport
+from reports.workflow import EditConflict
 
 from . import plan_workbook, result_template
 from .views import XLSX, _attachment

@@ -1,7 +1,7 @@
 """Open data: every published indicator year with its target, result and grade, as CSV and JSON.
 
 Figures come from each plan's latest published report (what the city
-published), graded as of today by the achievement module.
+published), graded as that report grades them (reports.publication.grade_report).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from indicators import achievement
-from indicators.models import PublishedIndicatorYear
-from plans import fiscal_years, publication
+from core import fiscal_years
+from reports import publication
 
 from .cells import safe_csv_text
 
@@ -71,16 +70,12 @@ def rows(today: datetime.date) -> list[dict]:
         report = publication.latest_published_report(plan)
         if report is None:
             continue
-        figures = list(
-            PublishedIndicatorYear.objects.filter(report=report)
-            .select_related("indicator__measure__pillar", "target_stage", "result_stage")
-            .prefetch_related("indicator__measure__assignments__department")
-            .order_by("indicator__measure__number", "indicator__slot", "fiscal_year")
-        )
-        assessments = achievement.assess_years(
-            figures, bands=achievement.plan_bands(plan), today=today, first_fiscal_year=plan.first_fiscal_year
-        )
-        for year in figures:
+        report.plan = plan
+        # Graded as the report's own page grades it (its date, its frozen bands): one source of truth.
+        grading = publication.grade_report(report, publication.report_figures(report).select_related(
+            "indicator__measure__pillar").prefetch_related("indicator__measure__assignments__department"))
+        assessments = grading.assessments
+        for year in grading.years:
             indicator, measure = year.indicator, year.indicator.measure
             assessment = assessments[(indicator.pk, year.fiscal_year)]
             result.append({

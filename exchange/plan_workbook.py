@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from indicators.models import GradeBand, Indicator, IndicatorYear, MilestoneStage
-from plans import fiscal_years
+from core import fiscal_years
 from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
 
 from .cells import (

@@ -18,9 +18,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from indicators import achievement
 from indicators.models import Indicator
-from plans import fiscal_years, publication
-from plans.models import ProgressNote, ProgressReport
-from plans.selectors import measures_with_departments
+from core import fiscal_years
+from reports import publication
+from reports.models import ProgressNote, ProgressReport
 
 from .cells import HEADER_FILL, HEADER_FONT, WRAP, number_cell, text_cell, unit_number_format
 
@@ -82,22 +82,23 @@ class _ReportData:
         self.report = report
         self.plan = plan
         self.published = report.is_published
-        self.measures = list(measures_with_departments(plan).prefetch_related("indicators__stages"))
-        self.bands = achievement.report_bands(report) if self.published else achievement.plan_bands(plan)
+        self.measures = list(plan.measures.with_departments().prefetch_related("indicators__stages"))
         if self.published:
-            figures = report.published_years.select_related("indicator__measure", "target_stage", "result_stage")
             notes = publication.public_notes().filter(report=report)
-        else:
+            grading = publication.grade_report(report)
+        else:  # the draft: the plan's figures with the proposed results, graded as of the report's date
             notes = report.notes.prefetch_related("result_entries__stage")
             figures = _with_proposed_results(achievement.plan_years(plan), notes)
-        self.figures = list(figures)
+            grading = achievement.grade_years(
+                figures, bands=achievement.plan_bands(plan), today=report.as_of, first_fiscal_year=plan.first_fiscal_year
+            )
+        self.bands = grading.bands
+        self.figures = grading.years
         self.by_indicator: dict[int, list] = {}
         for year in self.figures:
             self.by_indicator.setdefault(year.indicator_id, []).append(year)
         self.notes = {note.measure_id: note for note in notes}
-        self.assessments = achievement.assess_years(  # graded as of the report's date, as it reads
-            self.figures, bands=self.bands, today=report.as_of, first_fiscal_year=plan.first_fiscal_year
-        )
+        self.assessments = grading.assessments
 
 
 def _value_cell(sheet, indicator: Indicator, year, which: str, **style):

@@ -3,7 +3,7 @@
 Download: a workbook prefilled with the measures the user may enter for the
 open progress report (targets shown and locked, result cells open with
 spreadsheet validation). Upload: every cell checked and located, a preview of
-what would change, then one all-or-nothing save through plans.workflow.save_note,
+what would change, then one all-or-nothing save through reports.workflow.save_note,
 so the same permissions, validation, workflow and history apply as in the admin.
 """
 
@@ -19,10 +19,14 @@ from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from indicators.models import IndicatorYear, ResultEntry
-from indicators.parsing import ParseError, parse_indicator_value, parse_stage
-from plans import fiscal_years, permissions, workflow
-from plans.models import ProgressNote, ProgressReport, circled
+from indicators.models import IndicatorYear
+from reports.models import ResultEntry
+from core.parsing import ParseError, parse_indicator_value, parse_stage
+from core import fiscal_years
+from plans import permissions
+from reports import workflow
+from core.numbering import circled
+from reports.models import ProgressNote, ProgressReport
 
 from .cells import (
     HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, read_workbook, sheet_rows, text_cell,
@@ -160,7 +164,7 @@ def _show(indicator, value) -> str:
         return "（なし）"
     if hasattr(value, "label"):
         return value.label
-    from indicators.formatting import format_value
+    from core.formatting import format_value
     return format_value(indicator, value)
 
 

@@ -4,8 +4,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from plans import permissions, publication
-from plans.models import ProgressReport
+from plans import permissions
+from reports import publication
+from reports.models import ProgressReport
 
 from . import opendata
 from .report_workbook import report_filename, report_workbook

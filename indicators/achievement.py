@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
-from plans import fiscal_years
+from core import fiscal_years
 
 from .models import Indicator, IndicatorYear, YearFigures
 
@@ -202,13 +202,6 @@ def plan_years(plan):
     )
 
 
-def assess_plan(plan, *, today: datetime.date) -> dict[tuple[int, int], Assessment]:
-    """Every indicator year of the plan assessed, in two queries (years and bands)."""
-    return assess_years(
-        plan_years(plan), bands=plan_bands(plan), today=today, first_fiscal_year=plan.first_fiscal_year
-    )
-
-
 @dataclass
 class Summary:
     """How many indicators stand at each grade and state."""
@@ -236,25 +229,62 @@ class Rollup:
     measures: dict[int, Summary]
 
 
-def rollup(plan, fiscal_year: int, *, today: datetime.date, assessments=None, years=None, bands=None) -> Rollup:
-    """Counts per measure, per pillar and for the plan, for one fiscal year.
+@dataclass
+class Grading:
+    """A set of indicator years graded for one date, with the bands used: what every page,
+    open-data file and workbook takes its grades and counts from.
 
-    A bounded number of queries whatever the plan's size; pass the assessments,
-    years and bands a page already has to run none.
+    Made by grade_years (any figures), grade_plan (a plan's live figures) or
+    reports.publication.grade_report (a published report's frozen figures).
     """
-    bands = bands or plan_bands(plan)
-    if years is None:
-        years = list(plan_years(plan))
-    if assessments is None:
-        assessments = assess_years(years, bands=bands, today=today, first_fiscal_year=plan.first_fiscal_year)
-    labels = tuple(b.label for b in bands) + STATES
-    result = Rollup(fiscal_year, Summary(labels), defaultdict(lambda: Summary(labels)), defaultdict(lambda: Summary(labels)))
-    for year in years:
-        if year.fiscal_year != fiscal_year:
-            continue
-        assessment = assessments[(year.indicator_id, fiscal_year)]
-        measure = year.indicator.measure
-        result.plan.add(assessment)
-        result.pillars[measure.pillar_id].add(assessment)
-        result.measures[measure.pk].add(assessment)
-    return result
+
+    years: list
+    bands: tuple[Band, ...]
+    today: datetime.date
+    assessments: dict[tuple[int, int], Assessment]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every grade, best first, then the states: the order pages list them in."""
+        return tuple(band.label for band in self.bands) + STATES
+
+    def of(self, indicator_id: int, fiscal_year: int) -> Assessment:
+        return self.assessments[(indicator_id, fiscal_year)]
+
+    def rollup(self, fiscal_year: int) -> Rollup:
+        """Counts per measure, per pillar and for the whole, for one fiscal year (no query)."""
+        labels = self.labels
+        result = Rollup(fiscal_year, Summary(labels), defaultdict(lambda: Summary(labels)),
+                        defaultdict(lambda: Summary(labels)))
+        for year in self.years:
+            if year.fiscal_year != fiscal_year:
+                continue
+            assessment = self.assessments[(year.indicator_id, fiscal_year)]
+            measure = year.indicator.measure
+            result.plan.add(assessment)
+            result.pillars[measure.pillar_id].add(assessment)
+            result.measures[measure.pk].add(assessment)
+        return result
+
+
+def grade_years(
+    years: Iterable[YearFigures], *, bands: Sequence[Band], today: datetime.date, first_fiscal_year: int
+) -> Grading:
+    """Grade figures (with their indicator, measure and stages loaded) as of `today`, in `bands`."""
+    years = list(years)
+    bands = tuple(bands)
+    assessments = assess_years(years, bands=bands, today=today, first_fiscal_year=first_fiscal_year)
+    return Grading(years, bands, today, assessments)
+
+
+def grade_plan(plan, *, today: datetime.date, years: Iterable[YearFigures] | None = None) -> Grading:
+    """A plan's live figures (or the `years` given, e.g. one pillar's) graded as of today in its bands."""
+    return grade_years(
+        plan_years(plan) if years is None else years,
+        bands=plan_bands(plan), today=today, first_fiscal_year=plan.first_fiscal_year,
+    )
+
+
+def rollup(plan, fiscal_year: int, *, today: datetime.date) -> Rollup:
+    """Counts per measure, per pillar and for the plan for one fiscal year, as of today: two queries."""
+    return grade_plan(plan, today=today).rollup(fiscal_year)

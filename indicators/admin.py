@@ -1,7 +1,7 @@
 """Indicators, their stages and yearly targets, and grade bands: kept by the reform office.
 
 Official results are shown but never edited here: they come only from publishing
-a progress report (plans.publication), so every one of them was approved.
+a progress report (reports.publication), so every one of them was approved.
 Rights come from plans.permissions like everywhere else.
 """
 

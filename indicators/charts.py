@@ -6,9 +6,9 @@ it as its full text alternative. Status is never colour alone: targets are
 dashed lines with round markers, results are solid bars, and a year without a
 target says 未設定 or 対象外 under its label.
 
-Rows come from plans.selectors.YearRow: the year's figures, its assessment
+Rows come from public.pages.YearRow: the year's figures, its assessment
 (from indicators.achievement) and its values already written as the source
-writes them (indicators.formatting).
+writes them (core.formatting).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Sequence
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .formatting import format_number
+from core.formatting import format_number
 
 WIDTH, HEIGHT = 360, 232
 LEFT, RIGHT, TOP, BOTTOM = 92, 10, 26, 46

@@ -10,8 +10,9 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from plans import fiscal_years
-from plans.models import Measure, Plan, ProgressReport, circled
+from core import fiscal_years
+from core.numbering import circled
+from plans.models import Measure, Plan
 
 
 class Indicator(models.Model):
@@ -230,30 +231,6 @@ class IndicatorYear(YearFigures):
             raise ValidationError(errors)
 
 
-class PublishedIndicatorYear(YearFigures):
-    """An indicator year frozen as a progress report published it.
-
-    What citizens saw on a report's date stays readable after later edits.
-    """
-
-    report = models.ForeignKey(
-        ProgressReport, on_delete=models.CASCADE, related_name="published_years", verbose_name="進捗状況報告"
-    )
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="published_years", verbose_name="指標")
-    fiscal_year = models.PositiveSmallIntegerField("年度（西暦）")
-
-    class Meta:
-        verbose_name = verbose_name_plural = "公表済みの目標値・結果"
-        ordering = ["report", "indicator", "fiscal_year"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["report", "indicator", "fiscal_year"],
-                name="published_year_unique",
-                violation_error_message="この報告には同じ指標・年度の値がすでにあります。",
-            ),
-        ]
-
-
 class GradeBand(models.Model):
     """A grade of a plan (達成, 概ね達成, 未達成): the lowest achievement rate that earns it.
 
@@ -289,110 +266,3 @@ class GradeBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}（{self.min_rate}%以上）"
-
-
-class ResultEntry(models.Model):
-    """A result department staff propose for an indicator year, in their measure's progress note.
-
-    It stays a draft with the note: publishing the report copies the entries of
-    approved notes into the official IndicatorYear results (plans.publication).
-    """
-
-    progress_note = models.ForeignKey(
-        "plans.ProgressNote", on_delete=models.CASCADE, related_name="result_entries", verbose_name="活動経過・今後の予定"
-    )
-    indicator_year = models.ForeignKey(
-        IndicatorYear, on_delete=models.CASCADE, related_name="result_entries", verbose_name="指標・年度"
-    )
-    value = models.DecimalField(
-        "結果", max_digits=15, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
-    )
-    stage = models.ForeignKey(
-        MilestoneStage, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="到達した段階"
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = verbose_name_plural = "結果の入力"
-        ordering = ["progress_note", "indicator_year__indicator__slot", "indicator_year__fiscal_year"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["progress_note", "indicator_year"],
-                name="result_entry_unique_per_note",
-                violation_error_message="この指標・年度の結果はこの記述にすでに入力されています。",
-            ),
-            models.CheckConstraint(
-                condition=Q(value__isnull=True) | Q(value__gte=0),
-                name="result_entry_not_negative",
-                violation_error_message="結果に負の数は使えません。",
-            ),
-            models.CheckConstraint(
-                condition=Q(value__isnull=False, stage__isnull=True) | Q(value__isnull=True, stage__isnull=False),
-                name="result_entry_value_or_stage",
-                violation_error_message="結果は数値か段階のどちらか一方を入れてください。",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.indicator_year}"
-
-    @property
-    def label(self) -> str:
-        """指標① 令和5年度の結果: how pages and messages name the entry."""
-        year = self.indicator_year
-        return f"指標{year.indicator.slot_label} {year.fiscal_year_label}の結果"
-
-    def save(self, *args, **kwargs):
-        from plans.models import ReportIsPublished, _report_is_published
-
-        report_id = (
-            type(self.progress_note).objects.filter(pk=self.progress_note_id).values_list("report_id", flat=True).first()
-        )
-        if _report_is_published(report_id):
-            raise ReportIsPublished()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        from plans.models import ReportIsPublished, _report_is_published
-
-        if _report_is_published(self.progress_note.report_id):
-            raise ReportIsPublished()
-        return super().delete(*args, **kwargs)
-
-    def clean(self):
-        super().clean()
-        if not (self.progress_note_id and self.indicator_year_id):
-            return
-        errors: dict[str, str] = {}
-        note = self.progress_note
-        year = self.indicator_year
-        indicator = year.indicator
-        if indicator.measure_id != note.measure_id:
-            errors["indicator_year"] = "この推進項目の指標を選んでください。"
-        elif year.fiscal_year > note.report.fiscal_year:
-            errors["indicator_year"] = (
-                f"基準日（{note.report.as_of_label}）より後の年度（{year.fiscal_year_label}）の結果は入力できません。"
-            )
-        if indicator.is_milestone:
-            if self.value is not None:
-                errors["value"] = "段階の指標には数値の結果を入れられません。段階を選んでください。"
-            elif self.stage_id is None:
-                errors["stage"] = "到達した段階を選んでください。"
-            elif self.stage.indicator_id != indicator.pk:
-                errors["stage"] = "この指標の段階を選んでください。"
-        else:
-            if self.stage_id is not None:
-                errors["stage"] = "数値の指標には段階を選べません。"
-            elif self.value is None:
-                errors["value"] = "結果を入力してください。"
-            elif -self.value.as_tuple().exponent > indicator.decimal_places and self.value != self.value.quantize(
-                Decimal(1).scaleb(-indicator.decimal_places)
-            ):
-                errors["value"] = (
-                    "この指標は整数で入力してください。"
-                    if indicator.decimal_places == 0
-                    else f"この指標は小数点以下{indicator.decimal_places}桁までで入力してください。"
-                )
-        if errors:
-            raise ValidationError(errors)

@@ -49,8 +49,11 @@ INSTALLED_APPS = [
     "django_tables2",
     "simple_history",
     "axes",
+    # The project's apps, lowest layer first (see README "Architecture"); core is a plain package.
     "plans",
     "indicators",
+    "reports",
+    "public",
     "exchange",
 ]
 

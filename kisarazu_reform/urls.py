@@ -8,7 +8,6 @@ admin.site.index_title = "管理メニュー"
 urlpatterns = [
     path("admin/exchange/", include("exchange.admin_urls")),  # before the admin's catch-all
     path("admin/", admin.site.urls),
-    path("", include("plans.urls")),
-    path("", include("indicators.urls")),
+    path("", include("public.urls")),
     path("", include("exchange.urls")),
 ]

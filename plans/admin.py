@@ -1,39 +1,22 @@
-"""The admin, in Japanese, for department staff, the reform office and administrators.
+"""The admin, in Japanese, of plan content and users: the reform office keeps plans, administrators users.
 
-Every class asks plans.permissions what a user may see and do, and every change
-to progress goes through plans.workflow: nothing here decides a rule.
+Every class asks plans.permissions what a user may see and do: nothing here
+decides a rule. The scoped mixins below are shared by every app's admin.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from indicators.formatting import format_value
-
-from . import dashboard, permissions, workflow
-from .admin_forms import NoteForm, ReviewForm, result_rows
-from .history import note_timeline, person_name
-from .models import (
-    Department,
-    DepartmentMembership,
-    Measure,
-    MeasureDepartment,
-    Pillar,
-    Plan,
-    ProgressNote,
-    ProgressReport,
-)
+from . import permissions
+from .models import Department, DepartmentMembership, Measure, MeasureDepartment, Pillar, Plan
 
 
 class ScopedAdminMixin:
@@ -92,10 +75,6 @@ class ScopedInlineMixin:
         return permissions.can(request.user, permissions.DELETE, self.model) and permissions.can(
             request.user, permissions.DELETE, target
         )
-
-
-def status_tag(note: ProgressNote) -> str:
-    return format_html('<span class="status-tag status-{}">{}</span>', note.status, note.get_status_display())
 
 
 # --- plan content: the reform office keeps it, staff read their own measures -------------------
@@ -178,273 +157,6 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="担当課")
     def department_names(self, measure):
         return "、".join(str(a.department) for a in measure.assignments.all())
-
-
-# --- progress reports: opened, watched and published by the reform office ---------------------
-
-
-@admin.register(ProgressReport)
-class ProgressReportAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ("__str__", "plan", "due_date", "state", "dashboard_link")
-    list_filter = ("plan",)
-    list_select_related = ("plan",)
-    change_form_template = "admin/plans/progressreport/change_form.html"
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ("plan", "as_of", "due_date")
-        return ("plan", "as_of", "due_date", "published_at", "published_by")
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ()
-        if obj.is_published:
-            return ("plan", "as_of", "due_date", "published_at", "published_by")
-        return ("plan", "published_at", "published_by")
-
-    @admin.display(description="状態")
-    def state(self, report):
-        return "公表済み" if report.is_published else "受付中（公表前）"
-
-    @admin.display(description="審査")
-    def dashboard_link(self, report):
-        url = reverse("admin:plans_progressreport_dashboard", args=[report.pk])
-        return format_html('<a href="{}">進捗の一覧を見る</a>', url)
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-        else:
-            workflow.open_report(request.user, obj)
-
-    def response_add(self, request, obj, post_url_continue=None):
-        self.message_user(
-            request, f"{obj}を作成しました。各推進項目の記述（作成中）を用意しました。担当課が入力を始められます。",
-            messages.SUCCESS,
-        )
-        return HttpResponseRedirect(reverse("admin:plans_progressreport_dashboard", args=[obj.pk]))
-
-    def get_urls(self):
-        return [
-            path("<path:object_id>/dashboard/", self.admin_site.admin_view(self.dashboard_view),
-                 name="plans_progressreport_dashboard"),
-            path("<path:object_id>/publish/", self.admin_site.admin_view(self.publish_view),
-                 name="plans_progressreport_publish"),
-        ] + super().get_urls()
-
-    def _report(self, request, object_id) -> ProgressReport:
-        report = self.get_queryset(request).filter(pk=unquote(object_id)).select_related("plan").first()
-        if report is None:
-            raise Http404("進捗状況報告が見つからないか、表示する権限がありません。")
-        return report
-
-    def dashboard_view(self, request, object_id):
-        report = self._report(request, object_id)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{report} 推進項目ごとの進捗",
-            "opts": self.model._meta,
-            "report": report,
-            "overview": dashboard.report_overview(report),
-            "can_publish": permissions.can(request.user, permissions.PUBLISH, report),
-        }
-        return TemplateResponse(request, "admin/plans/progressreport/dashboard.html", context)
-
-    def publish_view(self, request, object_id):
-        report = self._report(request, object_id)
-        if not permissions.can(request.user, permissions.PUBLISH, report):
-            raise PermissionDenied(permissions.reason_refused(request.user, permissions.PUBLISH, report))
-        if request.method == "POST":
-            try:
-                workflow.publish(request.user, report)
-            except (ValueError, ValidationError, permissions.NotAllowed) as error:
-                self.message_user(request, getattr(error, "message", None) or str(error), messages.ERROR)
-                return HttpResponseRedirect(reverse("admin:plans_progressreport_dashboard", args=[report.pk]))
-            self.message_user(request, f"{report}を公表しました。承認済みの記述と結果が公開サイトに表示されます。",
-                              messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:plans_progressreport_dashboard", args=[report.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{report}を公表する",
-            "opts": self.model._meta,
-            "report": report,
-            "overview": dashboard.report_overview(report),
-        }
-        return TemplateResponse(request, "admin/plans/progressreport/publish_confirm.html", context)
-
-
-# --- progress notes: staff enter, reviewers return or approve -----------------------------------
-
-
-@admin.register(ProgressNote)
-class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ("measure_label", "report", "status_label", "last_update")
-    list_display_links = ("measure_label",)
-    list_filter = ("status", "report")
-    search_fields = ("measure__title", "text")
-    list_select_related = ("measure", "report__plan", "updated_by")
-    ordering = ("-report__as_of", "measure__number")
-
-    @admin.display(description="推進項目", ordering="measure__number")
-    def measure_label(self, note):
-        return str(note.measure)
-
-    @admin.display(description="状態", ordering="status")
-    def status_label(self, note):
-        return status_tag(note)
-
-    @admin.display(description="最終更新", ordering="updated_at")
-    def last_update(self, note):
-        if note.updated_at is None:
-            return "—"
-        return f"{timezone.localtime(note.updated_at):%Y年%-m月%-d日 %H:%M}（{person_name(note.updated_by)}）"
-
-    def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {"title": "推進項目ごとの活動経過・結果の入力", **(extra_context or {})})
-
-    def get_object(self, request, object_id, from_field=None):
-        return (
-            self.get_queryset(request)
-            .select_related("report__plan", "measure", "submitted_by", "reviewed_by", "updated_by")
-            .filter(pk=object_id)
-            .first()
-        )
-
-    def _note(self, request, object_id) -> ProgressNote:
-        note = self.get_object(request, unquote(object_id))
-        if note is None:
-            raise Http404("記述が見つからないか、表示する権限がありません。")
-        return note
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        """The progress entry page: results and narrative, submit, and the reform office's review."""
-        note = self._note(request, object_id)
-        user = request.user
-        rights = {action: permissions.can(user, action, note) for action in (
-            permissions.CHANGE, permissions.SUBMIT, permissions.RETURN, permissions.APPROVE)}
-        rows = result_rows(note)
-        form = NoteForm(note, rows)
-        review_form = ReviewForm(initial={"version": note.version})
-        conflict = None
-
-        if request.method == "POST":
-            action = next((a for a in ("_submit", "_save", "_return", "_approve") if a in request.POST), "_save")
-            if action in ("_save", "_submit"):
-                if not rights[permissions.CHANGE]:
-                    raise PermissionDenied(permissions.reason_refused(user, permissions.CHANGE, note))
-                form = NoteForm(note, rows, data=request.POST)
-                if form.is_valid():
-                    try:
-                        with transaction.atomic():
-                            note = workflow.save_note(
-                                user, note, expected_version=form.cleaned_data["version"],
-                                text=form.cleaned_data["text"], results=form.results(),
-                            )
-                            if action == "_submit":
-                                note = workflow.submit(user, note, expected_version=note.version)
-                    except workflow.EditConflict as error:
-                        conflict = error
-                        data = request.POST.copy()
-                        data["version"] = str(ProgressNote.objects.get(pk=note.pk).version)
-                        form = NoteForm(note, rows, data=data)
-                        form.is_valid()
-                    except ValidationError as error:
-                        form.add_workflow_errors(error)
-                    except permissions.NotAllowed as error:
-                        form.add_error(None, error.message)
-                    else:
-                        if action == "_submit":
-                            self.message_user(request, f"{note.measure}を経営改革課に提出しました。", messages.SUCCESS)
-                            return HttpResponseRedirect(reverse("admin:index"))
-                        self.message_user(request, "下書きを保存しました（まだ提出していません）。", messages.SUCCESS)
-                        return HttpResponseRedirect(request.path)
-            else:
-                review_action = permissions.RETURN if action == "_return" else permissions.APPROVE
-                if not rights[review_action]:
-                    raise PermissionDenied(permissions.reason_refused(user, review_action, note))
-                review_form = ReviewForm(data=request.POST)
-                if review_form.is_valid():
-                    comment = review_form.cleaned_data["comment"]
-                    version = review_form.cleaned_data["version"]
-                    try:
-                        if action == "_return":
-                            note = workflow.return_with_comment(user, note, comment, expected_version=version)
-                            done = f"{note.measure}を差し戻しました。担当課の画面にコメントが表示されます。"
-                        else:
-                            note = workflow.approve(user, note, expected_version=version, comment=comment)
-                            done = f"{note.measure}を承認しました。報告の公表時に公開されます。"
-                    except workflow.EditConflict as error:
-                        conflict = error
-                        data = request.POST.copy()
-                        data["version"] = str(ProgressNote.objects.get(pk=note.pk).version)
-                        review_form = ReviewForm(data=data)
-                    except ValidationError as error:
-                        review_form.add_error("comment" if hasattr(error, "error_dict") else None, error.messages)
-                    except permissions.NotAllowed as error:
-                        review_form.add_error(None, error.message)
-                    else:
-                        self.message_user(request, done, messages.SUCCESS)
-                        return HttpResponseRedirect(
-                            reverse("admin:plans_progressreport_dashboard", args=[note.report_id])
-                        )
-            if conflict is not None:
-                note = self._note(request, object_id)
-                rights = {action: permissions.can(user, action, note) for action in rights}
-
-        entries = {e.indicator_year_id: e for e in note.result_entries.select_related("stage")}
-        for group in rows:
-            for row in group.years:
-                row.bound = form[row.field_name]
-                entry = entries.get(row.year.pk)
-                row.entry_text = format_value(group.indicator, entry.value, entry.stage) if entry else ""
-        previous = (
-            ProgressNote.objects.filter(
-                measure_id=note.measure_id, status=ProgressNote.Status.APPROVED,
-                report__published_at__isnull=False, report__as_of__lt=note.report.as_of,
-            ).select_related("report").order_by("-report__as_of").first()
-        )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{note.measure}",
-            "subtitle": str(note.report),
-            "opts": self.model._meta,
-            "original": note,
-            "note": note,
-            "status_tag": status_tag(note),
-            "departments": [a.department for a in note.measure.assignments.select_related("department")],
-            "rows": rows,
-            "form": form,
-            "review_form": review_form,
-            "conflict": conflict,
-            "can_change": rights[permissions.CHANGE],
-            "can_submit": rights[permissions.SUBMIT],
-            "can_return": rights[permissions.RETURN],
-            "can_approve": rights[permissions.APPROVE],
-            # Why the entry form is closed, for those who could otherwise enter (a reviewer never does).
-            "refusal": (
-                permissions.reason_refused(user, permissions.CHANGE, note)
-                if permissions.roles(user).is_administrator or permissions.in_charge(user, note.measure_id)
-                else None
-            ),
-            "previous": previous,
-            "days_left": dashboard.days_left(note.report),
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/plans/progressnote/edit.html", context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        """Every change to the note and its results: who, when, why, before and after."""
-        note = self._note(request, object_id)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{note.measure} 変更履歴",
-            "subtitle": str(note.report),
-            "opts": self.model._meta,
-            "original": note,
-            "note": note,
-            "timeline": note_timeline(note),
-        }
-        return TemplateResponse(request, "admin/plans/progressnote/timeline.html", context)
 
 
 # --- users and their departments: administrators only -------------------------------------------

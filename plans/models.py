@@ -1,4 +1,4 @@
-"""Plans and what they are made of: pillars, measures, departments, progress reports.
+"""Plans and what they are made of: pillars, measures, departments and who works in them.
 
 A municipality keeps many plans side by side (one every three or four years);
 nothing here is specific to one city.
@@ -16,17 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from . import fiscal_years
-
-CIRCLED_DIGITS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-
-
-def circled(number: int) -> str:
-    """① for 1: how the source numbers pillars and indicator slots."""
-    return CIRCLED_DIGITS[number - 1] if 1 <= number <= len(CIRCLED_DIGITS) else f"({number})"
+from core import fiscal_years
+from core.numbering import circled
 
 
 class PlanQuerySet(models.QuerySet):
+    def published(self) -> "PlanQuerySet":
+        """Plans citizens may see: their 公開日時 is set (a next plan being prepared stays out of sight)."""
+        return self.filter(published_at__isnull=False)
+
     def current(self, today: datetime.date | None = None) -> "Plan | None":
         """The plan whose period holds today, else the latest one; one query."""
         fiscal_year = fiscal_years.of_date(today or timezone.localdate())
@@ -75,7 +73,7 @@ class Plan(models.Model):
         return f"{self.title}（{self.period_label}）"
 
     def get_absolute_url(self) -> str:
-        return reverse("plans:plan", args=[self.slug])
+        return reverse("public:plan", args=[self.slug])
 
     @property
     def fiscal_years(self) -> range:
@@ -130,7 +128,7 @@ class Pillar(models.Model):
         return f"{circled(self.number)} {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("plans:pillar", args=[self.plan.slug, self.number])
+        return reverse("public:pillar", args=[self.plan.slug, self.number])
 
 
 class Department(models.Model):
@@ -164,7 +162,7 @@ class Department(models.Model):
         return str(self)
 
     def get_absolute_url(self) -> str:
-        return reverse("plans:department", args=[self.pk])
+        return reverse("public:department", args=[self.pk])
 
 
 class DepartmentMembership(models.Model):
@@ -194,15 +192,14 @@ class DepartmentMembership(models.Model):
         return f"{self.user} / {self.department}"
 
 
-class ReportIsPublished(ValidationError):
-    """Raised when anything of a published progress report would change: it is frozen."""
-
-    def __init__(self, message: str = "公表済みの進捗状況報告は変更できません。"):
-        super().__init__(message)
-
-
-def _report_is_published(report_id) -> bool:
-    return report_id is not None and ProgressReport.objects.filter(pk=report_id, published_at__isnull=False).exists()
+class MeasureQuerySet(models.QuerySet):
+    def with_departments(self) -> "MeasureQuerySet":
+        """Measures in number order with their pillar and departments (the lead first), prefetched."""
+        return self.select_related("pillar").prefetch_related(
+            models.Prefetch(
+                "assignments", queryset=MeasureDepartment.objects.select_related("department").order_by("position")
+            )
+        ).order_by("number")
 
 
 class Measure(models.Model):
@@ -220,6 +217,7 @@ class Measure(models.Model):
     )
 
     history = HistoricalRecords()
+    objects = MeasureQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "推進項目"
@@ -245,7 +243,7 @@ class Measure(models.Model):
         return f"{self.title}（{self.subtitle}）" if self.subtitle else self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("plans:measure", args=[self.plan.slug, self.number])
+        return reverse("public:measure", args=[self.plan.slug, self.number])
 
     def clean(self):
         super().clean()
@@ -282,158 +280,3 @@ class MeasureDepartment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure} / {self.department}"
-
-
-class ProgressReport(models.Model):
-    """A plan's status as of a date (進捗状況 令和5年9月1日現在)."""
-
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="reports", verbose_name="計画")
-    as_of = models.DateField("基準日")
-    due_date = models.DateField("提出期限", null=True, blank=True, help_text="担当課が入力を終えて提出する期限")
-    published_at = models.DateTimeField("公表日時", null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name="公表した人",
-    )
-    published_bands = models.JSONField(
-        "公表時の評価区分", default=list, blank=True, editable=False,
-        help_text="公表した時点の評価区分（[評価, 下限の達成率]）。後で区分を変えても、この報告の評価は変わりません。",
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = verbose_name_plural = "進捗状況報告"
-        ordering = ["plan", "-as_of"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["plan", "as_of"],
-                name="report_as_of_unique_in_plan",
-                violation_error_message="この計画には同じ基準日の進捗状況報告がすでにあります。",
-            ),
-            models.UniqueConstraint(
-                fields=["plan"],
-                condition=Q(published_at__isnull=True),
-                name="one_open_report_per_plan",
-                violation_error_message="この計画には公表前の進捗状況報告がすでにあります。先に公表してください。",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"進捗状況（{self.as_of_label}）"
-
-    @property
-    def as_of_label(self) -> str:
-        return f"{fiscal_years.era_date(self.as_of)}現在"
-
-    @property
-    def fiscal_year(self) -> int:
-        return fiscal_years.of_date(self.as_of)
-
-    @property
-    def is_published(self) -> bool:
-        return self.published_at is not None
-
-    @property
-    def due_date_label(self) -> str:
-        return fiscal_years.era_date(self.due_date) if self.due_date else ""
-
-    def save(self, *args, **kwargs):
-        # Publishing sets published_at on a report that is not yet published; after that it is frozen.
-        if self.pk and _report_is_published(self.pk):
-            raise ReportIsPublished()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if _report_is_published(self.pk):
-            raise ReportIsPublished("公表済みの進捗状況報告は削除できません。")
-        return super().delete(*args, **kwargs)
-
-    def clean(self):
-        super().clean()
-        if self.due_date and self.as_of and self.due_date < self.as_of:
-            raise ValidationError({"due_date": "提出期限は基準日以降にしてください。"})
-        if self.plan_id and self.as_of:
-            # A report may come up to a year after the plan ends, to give its last results.
-            first = fiscal_years.first_day(self.plan.first_fiscal_year)
-            last = fiscal_years.last_day(self.plan.last_fiscal_year + 1)
-            if not first <= self.as_of <= last:
-                raise ValidationError(
-                    {"as_of": f"基準日は{fiscal_years.era_date(first)}から{fiscal_years.era_date(last)}までにしてください。"}
-                )
-
-
-class ProgressNote(models.Model):
-    """A measure's entry in one progress report: its narrative (活動経過・今後の予定) and review state.
-
-    Citizens see a note only once it is approved and its report is published.
-    """
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", "作成中"
-        SUBMITTED = "submitted", "提出済み"
-        RETURNED = "returned", "差戻し"
-        APPROVED = "approved", "承認済み"
-
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="notes", verbose_name="進捗状況報告")
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="progress_notes", verbose_name="推進項目")
-    text = models.TextField("活動経過・今後の予定", blank=True, help_text="段落は空行で区切ります。")
-    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.DRAFT)
-    review_comment = models.TextField("審査コメント", blank=True, help_text="差戻しの理由など、経営改革課から担当課へのコメント")
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name="提出した人",
-    )
-    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name="審査した人",
-    )
-    reviewed_at = models.DateTimeField("審査日時", null=True, blank=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name="最後に更新した人",
-    )
-    updated_at = models.DateTimeField("最終更新日時", null=True, blank=True)
-    # Optimistic locking: every write goes through plans.workflow, which checks and bumps it.
-    version = models.PositiveIntegerField("版", default=1)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = verbose_name_plural = "活動経過・今後の予定"
-        ordering = ["report", "measure__number"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["report", "measure"],
-                name="progress_note_unique_per_report",
-                violation_error_message="この推進項目の記述はこの報告にすでにあります。",
-            ),
-            models.CheckConstraint(
-                condition=Q(version__gte=1),
-                name="progress_note_version_positive",
-                violation_error_message="版は1以上にしてください。",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.report} / {self.measure}"
-
-    @property
-    def is_editable_status(self) -> bool:
-        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
-
-    def save(self, *args, **kwargs):
-        if _report_is_published(self.report_id):
-            raise ReportIsPublished()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if _report_is_published(self.report_id):
-            raise ReportIsPublished()
-        return super().delete(*args, **kwargs)
-
-    def clean(self):
-        super().clean()
-        if self.report_id and self.measure_id and self.report.plan_id != self.measure.plan_id:
-            raise ValidationError({"measure": "報告と同じ計画の推進項目を選んでください。"})

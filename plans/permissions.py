@@ -27,8 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, QuerySet
+
+from .models import DepartmentMembership, MeasureDepartment
 
 STAFF_GROUP = "担当課職員"
 REVIEWER_GROUP = "経営改革課（審査）"
@@ -76,8 +79,6 @@ def roles(user) -> Roles:
     cached = getattr(user, "_reform_roles", None)
     if cached is not None:
         return cached
-    from .models import DepartmentMembership
-
     groups = set(user.groups.filter(name__in=ROLE_GROUPS).values_list("name", flat=True))
     is_administrator = user.is_superuser or ADMINISTRATOR_GROUP in groups
     is_staff_member = STAFF_GROUP in groups
@@ -111,9 +112,9 @@ def _measure_id(obj) -> int | None:
     label = _label(obj)
     if label == "plans.measure":
         return obj.pk
-    if label in ("plans.progressnote", "indicators.indicator", "plans.measuredepartment"):
+    if label in ("reports.progressnote", "indicators.indicator", "plans.measuredepartment"):
         return obj.measure_id
-    if label == "indicators.resultentry":
+    if label == "reports.resultentry":
         return obj.progress_note.measure_id
     if label in ("indicators.indicatoryear", "indicators.milestonestage"):
         return obj.indicator.measure_id
@@ -122,8 +123,6 @@ def _measure_id(obj) -> int | None:
 
 def in_charge(user, measure_id: int | None) -> bool:
     """Whether one of the user's departments is in charge of the measure."""
-    from .models import MeasureDepartment
-
     r = roles(user)
     if measure_id is None or not r.department_ids:
         return False
@@ -134,9 +133,9 @@ def _plan_id(obj) -> int | None:
     label = _label(obj)
     if label == "plans.plan":
         return obj.pk
-    if label in ("plans.pillar", "plans.measure", "plans.progressreport", "indicators.gradeband"):
+    if label in ("plans.pillar", "plans.measure", "reports.progressreport", "indicators.gradeband"):
         return obj.plan_id
-    if label in ("plans.measuredepartment", "indicators.indicator", "plans.progressnote"):
+    if label in ("plans.measuredepartment", "indicators.indicator", "reports.progressnote"):
         return obj.measure.plan_id
     if label in ("indicators.indicatoryear", "indicators.milestonestage"):
         return obj.indicator.measure.plan_id
@@ -144,8 +143,8 @@ def _plan_id(obj) -> int | None:
 
 
 def _plan_has_published_report(plan_id) -> bool:
-    from .models import ProgressReport
-
+    # Reports live in a higher layer (reports): named by string, never imported.
+    ProgressReport = apps.get_model("reports", "ProgressReport")
     return plan_id is not None and ProgressReport.objects.filter(plan_id=plan_id, published_at__isnull=False).exists()
 
 
@@ -191,7 +190,7 @@ def reason_refused(user, action: str, target) -> str | None:
             return None
         return denied
 
-    if label == "plans.progressreport":
+    if label == "reports.progressreport":
         if action == VIEW:
             return None if r.is_reviewer else denied
         if action == ADD:
@@ -206,8 +205,8 @@ def reason_refused(user, action: str, target) -> str | None:
             return None
         return denied
 
-    if label in ("plans.progressnote", "indicators.resultentry"):
-        note = target if label == "plans.progressnote" else None
+    if label in ("reports.progressnote", "reports.resultentry"):
+        note = target if label == "reports.progressnote" else None
         if is_object and note is None:
             note = target.progress_note
         if action == VIEW:
@@ -216,7 +215,7 @@ def reason_refused(user, action: str, target) -> str | None:
             if r.is_staff_member:
                 return None if not is_object or in_charge(user, note.measure_id) else denied
             return denied
-        if label == "plans.progressnote" and action in (ADD, DELETE):
+        if label == "reports.progressnote" and action in (ADD, DELETE):
             return "記述は進捗状況報告を作成すると推進項目ごとに用意されます。追加・削除はできません。"
         if action in (ADD, CHANGE, DELETE, SUBMIT):
             if not (r.is_administrator or r.is_staff_member):
@@ -233,7 +232,7 @@ def reason_refused(user, action: str, target) -> str | None:
                     else "変更が必要なときは経営改革課に差戻しを依頼してください。"
                 )
             return None
-        if label == "indicators.resultentry":
+        if label == "reports.resultentry":
             return denied
         if action in (RETURN, APPROVE):
             if not r.is_reviewer:
@@ -260,7 +259,7 @@ def reason_refused(user, action: str, target) -> str | None:
             return None if r.is_administrator else denied
         return denied
 
-    if label == "indicators.publishedindicatoryear":
+    if label == "reports.publishedindicatoryear":
         return None if action == VIEW and r.is_reviewer else denied
 
     return denied
@@ -268,8 +267,6 @@ def reason_refused(user, action: str, target) -> str | None:
 
 def scope(user, queryset: QuerySet) -> QuerySet:
     """The rows of `queryset` the user may see."""
-    from .models import MeasureDepartment
-
     model = queryset.model
     label = _label(model)
     if not can(user, VIEW, model):
@@ -280,9 +277,9 @@ def scope(user, queryset: QuerySet) -> QuerySet:
     charged = MeasureDepartment.objects.filter(department_id__in=r.department_ids)
     if label == "plans.measure":
         return queryset.filter(Exists(charged.filter(measure_id=OuterRef("pk"))))
-    if label == "plans.progressnote":
+    if label == "reports.progressnote":
         return queryset.filter(Exists(charged.filter(measure_id=OuterRef("measure_id"))))
-    if label == "indicators.resultentry":
+    if label == "reports.resultentry":
         return queryset.filter(Exists(charged.filter(measure_id=OuterRef("progress_note__measure_id"))))
     return queryset.none()
 

@@ -9,8 +9,10 @@ from django.urls import reverse
 from exchange.plan_workbook import export_plan, import_plan
 from exchange.report_workbook import report_workbook
 from indicators.models import IndicatorYear
-from plans import permissions, workflow
-from plans.models import Department, ProgressNote
+from plans import permissions
+from reports import workflow
+from plans.models import Department
+from reports.models import ProgressNote
 from tests.exchange.helpers import edited, open_xlsx
 from tests.workflow_helpers import open_report
 
@@ -20,7 +22,7 @@ def test_history_pages_cannot_revert_past_the_workflow(client, seed_plan, people
     note = ProgressNote.objects.get(report=report, measure__number=2)
     record = note.history.first()
     client.force_login(people["shokuin"])
-    url = reverse("admin:plans_progressnote_simple_history", args=[note.pk, record.history_id])
+    url = reverse("admin:reports_progressnote_simple_history", args=[note.pk, record.history_id])
     client.post(url, {"status": "approved", "text": "x", "version": note.version, "report": report.pk,
                       "measure": note.measure_id})
     note.refresh_from_db()
@@ -104,7 +106,7 @@ def test_no_history_page_of_any_admin_saves_a_post(client, seed_plan, people, dj
 
 def test_changing_the_bands_later_does_not_regrade_a_published_report(client, seed_plan, people):
     from indicators.models import GradeBand
-    from plans import publication
+    from reports import publication
 
     report = open_report(seed_plan, people["reviewer"])
     note = ProgressNote.objects.get(report=report, measure__number=2)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from indicators.formatting import format_value
+from core.formatting import format_value
 from indicators.models import Indicator, IndicatorYear
-from plans import fiscal_years
+from core import fiscal_years
 from plans.models import Department, Measure
 
 SOURCE = (Path(__file__).parent / "data" / "seed_source.txt").read_text(encoding="utf-8")
@@ -67,7 +67,7 @@ def test_every_seed_object_passes_model_validation(seed_plan):
     from django.apps import apps
 
     for model_name in ("plans.Plan", "plans.Pillar", "plans.Department", "plans.Measure", "plans.MeasureDepartment",
-                       "plans.ProgressReport", "plans.ProgressNote", "indicators.Indicator", "indicators.GradeBand",
+                       "reports.ProgressReport", "reports.ProgressNote", "indicators.Indicator", "indicators.GradeBand",
                        "indicators.MilestoneStage", "indicators.IndicatorYear"):
         for obj in apps.get_model(model_name).objects.all():
             obj.full_clean()
@@ -181,7 +181,7 @@ def test_progress_report_as_of_september_first(seed_plan):
 
 
 def test_published_report_holds_the_targets_as_published(seed_plan):
-    from indicators.models import PublishedIndicatorYear
+    from reports.models import PublishedIndicatorYear
 
     report = seed_plan.reports.get()
     published = {

@@ -6,8 +6,10 @@ import datetime
 
 from django.contrib.auth.models import Group, User
 
-from plans import permissions, workflow
-from plans.models import Department, DepartmentMembership, ProgressReport
+from plans import permissions
+from reports import workflow
+from plans.models import Department, DepartmentMembership
+from reports.models import ProgressReport
 
 PASSWORD = "kisarazu-test-password-2024"
 

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from indicators.models import IndicatorYear
-from plans import selectors
+from public import pages as selectors
 from plans.models import Department
 
 from .axe import assert_accessible

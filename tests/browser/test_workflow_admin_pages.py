@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from indicators.models import IndicatorYear
-from plans import workflow
-from plans.models import ProgressNote
+from reports import workflow
+from reports.models import ProgressNote
 from tests.workflow_helpers import PASSWORD, department, open_report, reviewer, staff
 
 from .axe import assert_accessible
@@ -33,7 +33,7 @@ def login(session):
 
 
 def note_url(note):
-    return f"/admin/plans/progressnote/{note.pk}/change/"
+    return f"/admin/reports/progressnote/{note.pk}/change/"
 
 
 def test_conflicting_edit_shows_what_the_other_person_changed(login, world, screenshot):
@@ -89,7 +89,7 @@ def test_reviewer_reads_the_review_box_and_the_timeline(login, world, screenshot
 
 def test_staff_read_their_measure_and_list(login, world, screenshot):
     page = login("sato")
-    page.goto("/admin/plans/progressnote/")
+    page.goto("/admin/reports/progressnote/")
     expect(page.get_by_role("link", name="No.11")).to_have_count(0)
     expect(page.get_by_role("link", name="No.2 働き方改革の促進（時間外勤務の縮減）").first).to_be_visible()
     assert_accessible(page)

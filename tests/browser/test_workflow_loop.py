@@ -90,7 +90,7 @@ def test_staff_enter_office_returns_approves_publishes_citizens_see(session, loo
     expect(staff_page.get_by_text("を経営改革課に提出しました")).to_be_visible()
 
     # 6. Reform office: approve and publish.
-    office_page.goto(f"/admin/plans/progressreport/{report.pk}/dashboard/")
+    office_page.goto(f"/admin/reports/progressreport/{report.pk}/dashboard/")
     office_page.get_by_role("link", name="働き方改革の促進（時間外勤務の縮減）").click()
     expect(office_page.get_by_role("cell", name="94,000時間")).to_be_visible()
     office_page.get_by_role("button", name="承認する").click()

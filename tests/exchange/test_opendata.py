@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.urls import reverse
 
 from indicators.models import IndicatorYear
-from plans import publication
-from plans.models import ProgressReport
+from reports import publication
+from reports.models import ProgressReport
 
 
 def test_open_data_page_lists_downloads_licence_and_schema(client, seed_plan):

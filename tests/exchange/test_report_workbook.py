@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from exchange.report_workbook import report_workbook
 from indicators.models import IndicatorYear
-from plans.models import ProgressNote, ProgressReport
+from reports.models import ProgressNote, ProgressReport
 
 from .helpers import open_xlsx
 
@@ -88,7 +88,7 @@ def test_a_published_report_shows_what_was_published_not_later_edits(seed_plan):
     year = IndicatorYear.objects.get(indicator__measure=measure, indicator__slot=1, fiscal_year=2023)
     year.result_value = Decimal(96000)
     year.save()
-    from plans import publication
+    from reports import publication
     report = publication.publish_report(report)
     year.result_value = Decimal(1)
     year.save()

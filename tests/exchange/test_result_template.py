@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from exchange import result_template
-from indicators.models import ResultEntry
-from plans import workflow
-from plans.models import ProgressNote
+from reports.models import ResultEntry
+from reports import workflow
+from reports.models import ProgressNote
 from tests.workflow_helpers import staff
 
 from .helpers import edited, open_xlsx

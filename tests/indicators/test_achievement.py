@@ -98,7 +98,7 @@ def test_cumulative_compares_the_running_total(plan, measure):
     for fy, target, result in [(2023, 2500000, 2000000), (2024, 5000000, 3000000), (2025, 7500000, None)]:
         year(indicator, fiscal_year=fy, target=target, result=result)
     year(indicator, fiscal_year=2026, target=10000000, result=9999)  # after a missing year
-    result = achievement.assess_plan(plan, today=datetime.date(2027, 4, 1))
+    result = achievement.grade_plan(plan, today=datetime.date(2027, 4, 1)).assessments
     assert result[(indicator.pk, 2023)].rate == Decimal("80.0")
     assert result[(indicator.pk, 2024)].running_total == Decimal(5000000)
     assert result[(indicator.pk, 2024)].label == "達成"

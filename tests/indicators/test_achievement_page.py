@@ -6,7 +6,7 @@ from indicators.models import GradeBand
 
 
 def test_the_formula_and_bands_are_shown_in_words(client, seed_plan):
-    response = client.get(reverse("indicators:achievement", args=[seed_plan.slug]))
+    response = client.get(reverse("public:achievement", args=[seed_plan.slug]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "達成率 ＝ 結果 ÷ 目標値 × 100" in html
@@ -22,7 +22,7 @@ def test_the_page_follows_the_plans_own_bands(client, seed_plan):
     GradeBand.objects.filter(plan=seed_plan).delete()
     for label, rate in [("S", 100), ("A", Decimal("90.5")), ("C", 0)]:
         GradeBand.objects.create(plan=seed_plan, label=label, min_rate=rate)
-    html = client.get(reverse("indicators:achievement", args=[seed_plan.slug])).content.decode()
+    html = client.get(reverse("public:achievement", args=[seed_plan.slug])).content.decode()
     assert '<th scope="row">A</th><td>90.5%以上100%未満</td>' in html
     assert '<th scope="row">C</th><td>90.5%未満</td>' in html
     assert "概ね達成" not in html

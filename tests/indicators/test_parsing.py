@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indicators.parsing import MAX_VALUE, ParseError, normalize, parse_quantity, parse_stage
+from core.parsing import MAX_VALUE, ParseError, normalize, parse_quantity, parse_stage
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from plans import fiscal_years
+from core import fiscal_years
 
 
 @pytest.mark.parametrize(

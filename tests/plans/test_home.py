@@ -2,7 +2,7 @@ from django.urls import reverse
 
 
 def test_home_lists_pillars_and_measures(client, seed_plan):
-    response = client.get(reverse("plans:home"))
+    response = client.get(reverse("public:home"))
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="ja">' in html
@@ -15,5 +15,5 @@ def test_home_lists_pillars_and_measures(client, seed_plan):
 
 
 def test_home_without_any_plan_says_so(client, db):
-    response = client.get(reverse("plans:home"))
+    response = client.get(reverse("public:home"))
     assert response.status_code == 404

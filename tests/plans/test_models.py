@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from indicators.models import Indicator, IndicatorYear, MilestoneStage
-from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan, ProgressNote, ProgressReport
+from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
+from reports.models import ProgressNote, ProgressReport
 
 
 @pytest.fixture

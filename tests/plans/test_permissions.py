@@ -14,9 +14,11 @@ from axes.models import AccessAttempt
 from django.urls import reverse
 
 from indicators.models import IndicatorYear
-from plans import permissions, workflow
+from plans import permissions
+from reports import workflow
 from plans.admin import ScopedAdminMixin
-from plans.models import Department, DepartmentMembership, Measure, Plan, ProgressNote, ProgressReport
+from plans.models import Department, DepartmentMembership, Measure, Plan
+from reports.models import ProgressNote, ProgressReport
 from tests.workflow_helpers import administrator, department, make_user, open_report, reviewer, staff
 
 ROLES = ("anonymous", "no_role", "staff_own", "staff_other", "reviewer", "admin")
@@ -170,8 +172,8 @@ def test_crafted_requests_to_other_departments_get_403_or_404(client, world):
         delete = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_delete", args=[obj.pk])
         assert client.post(delete, {"post": "yes"}).status_code in (403, 404), name
     note = targets["draft_note_own"]
-    assert client.get(reverse("admin:plans_progressnote_history", args=[note.pk])).status_code == 404
-    assert client.post(reverse("admin:plans_progressreport_publish", args=[targets["open_report"].pk])).status_code == 404
+    assert client.get(reverse("admin:reports_progressnote_history", args=[note.pk])).status_code == 404
+    assert client.post(reverse("admin:reports_progressreport_publish", args=[targets["open_report"].pk])).status_code == 404
     note.refresh_from_db()
     assert note.text == "" and note.version == 2
     measure = targets["measure_own"]
@@ -192,16 +194,16 @@ def test_crafted_requests_beyond_the_role_get_403(client, world):
     published = targets["published_note_own"]
     assert client.post(change_url(published), {"version": published.version, "text": "x", "_save": "1"}).status_code == 403
     assert client.post(change_url(targets["measure_own"]), {"title": "x"}).status_code == 403
-    assert client.post(reverse("admin:plans_progressnote_add"), {}).status_code == 403
-    assert client.get(reverse("admin:plans_progressreport_add")).status_code == 403
+    assert client.post(reverse("admin:reports_progressnote_add"), {}).status_code == 403
+    assert client.get(reverse("admin:reports_progressreport_add")).status_code == 403
     submitted.refresh_from_db()
     assert submitted.status == "submitted" and submitted.text == "記述"
 
     client.force_login(users["reviewer"])
     published_report = targets["published_report"]
-    assert client.post(reverse("admin:plans_progressreport_publish", args=[published_report.pk])).status_code == 403
+    assert client.post(reverse("admin:reports_progressreport_publish", args=[published_report.pk])).status_code == 403
     assert client.post(
-        reverse("admin:plans_progressreport_delete", args=[targets["open_report"].pk]), {"post": "yes"}
+        reverse("admin:reports_progressreport_delete", args=[targets["open_report"].pk]), {"post": "yes"}
     ).status_code == 403
     assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
     draft = targets["draft_note_own"]
@@ -212,7 +214,7 @@ def test_crafted_requests_beyond_the_role_get_403(client, world):
         reverse("admin:plans_measure_delete", args=[targets["measure_own"].pk]), {"post": "yes"}
     ).status_code == 403  # its plan has a published report
     assert client.post(
-        reverse("admin:plans_progressreport_delete", args=[published_report.pk]), {"post": "yes"}
+        reverse("admin:reports_progressreport_delete", args=[published_report.pk]), {"post": "yes"}
     ).status_code == 403
     assert ProgressReport.objects.filter(pk=published_report.pk).exists()
 
@@ -220,7 +222,7 @@ def test_crafted_requests_beyond_the_role_get_403(client, world):
 def test_staff_lists_in_the_admin_show_only_their_measures(client, world):
     users, targets = world
     client.force_login(users["staff_other"])
-    page = client.get(reverse("admin:plans_progressnote_changelist")).content.decode()
+    page = client.get(reverse("admin:reports_progressnote_changelist")).content.decode()
     assert "No.11 " in page and "No.1 " not in page and "No.2 " not in page
     page = client.get(reverse("admin:index")).content.decode()
     assert "指標" not in page.split("担当している推進項目の入力状況")[0]  # no plan-content menus before the panel
@@ -233,7 +235,7 @@ def test_login_without_role_sees_a_message_and_nothing_else(client, world):
     client.force_login(users["no_role"])
     page = client.get(reverse("admin:index")).content.decode()
     assert "役割が登録されていません" in page
-    assert client.get(reverse("admin:plans_progressnote_changelist")).status_code == 403
+    assert client.get(reverse("admin:reports_progressnote_changelist")).status_code == 403
 
 
 def test_groups_are_created_by_migration(db):

@@ -10,7 +10,7 @@ import pytest
 
 from indicators import achievement, charts
 from indicators.models import Indicator, IndicatorYear, MilestoneStage
-from plans import selectors
+from public.pages import parts as selectors
 from plans.models import Measure, Pillar, Plan
 
 AFTER_THE_PLAN = datetime.date(2027, 6, 1)

@@ -12,8 +12,11 @@ from django.urls import reverse
 
 from indicators import achievement
 from indicators.models import IndicatorYear
-from plans import fiscal_years, publication, selectors
-from plans.models import Department, Plan, ProgressNote, ProgressReport
+from core import fiscal_years
+from public.pages import parts as selectors
+from reports import publication
+from plans.models import Department, Plan
+from reports.models import ProgressNote, ProgressReport
 from tests.test_seed_plan import squeeze
 
 DURING_FY2024 = datetime.date(2024, 10, 1)  # 令和6年度
@@ -75,7 +78,7 @@ def test_home_shows_the_current_plan_with_its_latest_report(client, seed_plan, t
     assert "<h1>経営改革推進計画</h1>" in html
     assert "千葉県木更津市　計画期間：令和5年度〜令和8年度" in html
     assert "木更津市経営改革方針" in html
-    report_url = reverse("plans:report", args=[seed_plan.slug, "2023-09-01"])
+    report_url = reverse("public:report", args=[seed_plan.slug, "2023-09-01"])
     assert f'<a href="{report_url}">進捗状況（令和5年9月1日現在）</a>' in html
     for pillar in seed_plan.pillars.all():
         assert f"5つの柱{pillar.label}</a></h2>" in html

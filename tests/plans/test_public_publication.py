@@ -4,7 +4,7 @@ The site is crawled from the home page (as in test_public_source) after planting
 every place a leak could come from, text and figures no citizen may see:
 - a draft (unpublished) report whose notes are even approved, with figures frozen for it;
 - in a published report, notes that are submitted, returned or still drafts;
-- results staff proposed (indicators.ResultEntry) in notes that were not approved.
+- results staff proposed (reports.ResultEntry) in notes that were not approved.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.models import IndicatorYear, PublishedIndicatorYear, ResultEntry
-from plans import publication, selectors
-from plans.models import ProgressNote, ProgressReport
+from indicators.models import IndicatorYear
+from reports.models import PublishedIndicatorYear, ResultEntry
+from public.pages import parts as selectors
+from reports import publication
+from reports.models import ProgressNote, ProgressReport
 from tests.plans.test_public_source import crawl, site_text
 from tests.test_seed_plan import squeeze
 

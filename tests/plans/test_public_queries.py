@@ -11,8 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from indicators.models import GradeBand, Indicator, IndicatorYear, MilestoneStage
-from plans import publication, selectors
-from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan, ProgressNote, ProgressReport
+from public.pages import parts as selectors
+from reports import publication
+from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
+from reports.models import ProgressNote, ProgressReport
 
 FIRST_YEAR = 2023
 YEARS = range(FIRST_YEAR, FIRST_YEAR + 4)

@@ -15,7 +15,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
-from plans import fiscal_years
+from core import fiscal_years
 from tests.test_seed_plan import (
     MEASURE_BLOCKS,
     SOURCE,

@@ -3,8 +3,8 @@ import datetime
 import pytest
 
 from indicators.models import IndicatorYear
-from plans import publication
-from plans.models import ProgressNote, ProgressReport
+from reports import publication
+from reports.models import ProgressNote, ProgressReport
 
 
 def test_publishing_freezes_figures_and_shows_only_approved_notes(seed_plan):

@@ -6,10 +6,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from indicators.models import IndicatorYear, MilestoneStage, ResultEntry
-from plans import permissions, publication, workflow
-from plans.history import measure_last_updated, note_timeline
-from plans.models import ProgressNote, ProgressReport, ReportIsPublished
+from indicators.models import IndicatorYear, MilestoneStage
+from reports.models import ResultEntry
+from plans import permissions
+from reports import publication, workflow
+from reports.history import measure_last_updated, note_timeline
+from reports.models import ProgressNote, ProgressReport, ReportIsPublished
 from tests.workflow_helpers import department, open_report, reviewer
 
 

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from indicators.models import IndicatorYear
-from plans import workflow
-from plans.models import Department, ProgressNote
+from reports import workflow
+from plans.models import Department
+from reports.models import ProgressNote
 from tests.workflow_helpers import administrator, department, reviewer, staff
 
 
@@ -28,7 +29,7 @@ def note_of(report, number):
 
 
 def edit_url(note):
-    return reverse("admin:plans_progressnote_change", args=[note.pk])
+    return reverse("admin:reports_progressnote_change", args=[note.pk])
 
 
 def year_of(number, slot, fiscal_year):
@@ -57,7 +58,7 @@ def test_reviewer_start_page_and_dashboard(client, report, people):
     client.force_login(people["reviewer"])
     page = client.get(reverse("admin:index")).content.decode()
     assert "確認待ち <strong>1件</strong>・未提出 <strong>14件</strong>" in page
-    page = client.get(reverse("admin:plans_progressreport_dashboard", args=[report.pk])).content.decode()
+    page = client.get(reverse("admin:reports_progressreport_dashboard", args=[report.pk])).content.decode()
     assert "まだ提出していない推進項目（14件）" in page
     assert "健康こども部子育て支援課" in page
     assert page.count('class="status-tag status-draft"') >= 14
@@ -142,7 +143,7 @@ def test_reviewer_returns_then_approves_and_publishes(client, report, people):
     assert response.status_code == 302
     note.refresh_from_db()
     assert note.status == "approved"
-    publish_url = reverse("admin:plans_progressreport_publish", args=[report.pk])
+    publish_url = reverse("admin:reports_progressreport_publish", args=[report.pk])
     page = client.get(publish_url).content.decode()
     assert "承認されていない推進項目が14件あります" in page
     assert client.post(publish_url).status_code == 302
@@ -156,7 +157,7 @@ def test_timeline_shows_who_what_before_after(client, report, people):
     workflow.save_note(people["shokuin"], note, expected_version=1, text="一", results={overtime.pk: Decimal(1)})
     workflow.save_note(people["shokuin"], note, expected_version=2, text="二", results={overtime.pk: Decimal(2)})
     client.force_login(people["reviewer"])
-    page = client.get(reverse("admin:plans_progressnote_history", args=[note.pk])).content.decode()
+    page = client.get(reverse("admin:reports_progressnote_history", args=[note.pk])).content.decode()
     assert "<del>1時間</del>" in page and "<ins>2時間</ins>" in page
     assert "<del>一</del>" in page and "<ins>二</ins>" in page
     assert "shokuin" in page
@@ -181,11 +182,11 @@ def test_history_of_plan_content_in_the_admin(client, seed_plan, people):
 
 def test_reviewer_opens_a_report_in_the_admin(client, seed_plan, people):
     client.force_login(people["reviewer"])
-    response = client.post(reverse("admin:plans_progressreport_add"), {
+    response = client.post(reverse("admin:reports_progressreport_add"), {
         "plan": seed_plan.pk, "as_of": "2024-09-01", "due_date": "2024-09-20"})
     assert response.status_code == 302
     report = seed_plan.reports.get(as_of=datetime.date(2024, 9, 1))
-    assert response["Location"] == reverse("admin:plans_progressreport_dashboard", args=[report.pk])
+    assert response["Location"] == reverse("admin:reports_progressreport_dashboard", args=[report.pk])
     assert report.notes.count() == 15
 
 
@@ -201,7 +202,7 @@ def test_dashboard_and_start_page_queries_do_not_grow_with_measures(client, seed
             assert client.get(url).status_code == 200
         return len(queries)
 
-    dashboard = reverse("admin:plans_progressreport_dashboard", args=[report.pk])
+    dashboard = reverse("admin:reports_progressreport_dashboard", args=[report.pk])
     start = reverse("admin:index")
     before = count(people["reviewer"], dashboard), count(people["shokuin"], start)
     pillar = seed_plan.pillars.first()

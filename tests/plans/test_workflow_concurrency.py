@@ -9,13 +9,13 @@ from django.test import Client
 from django.urls import reverse
 
 from indicators.models import IndicatorYear
-from plans import workflow
-from plans.models import ProgressNote
+from reports import workflow
+from reports.models import ProgressNote
 from tests.workflow_helpers import PASSWORD, department, open_report, reviewer, staff
 
 
 def edit_url(note):
-    return reverse("admin:plans_progressnote_change", args=[note.pk])
+    return reverse("admin:reports_progressnote_change", args=[note.pk])
 
 
 def test_two_browser_sessions_editing_one_note(seed_plan):

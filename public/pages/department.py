@@ -1,0 +1,111 @@
+"""Departments: who is in charge of which measures, plan by plan."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from core import fiscal_years
+from indicators import achievement
+from indicators.models import IndicatorYear
+from plans.models import Department, Measure, MeasureDepartment, Plan
+from reports import publication
+
+from .parts import MeasureView, current_fiscal_year, current_plan, departments_of, group_by_indicator, has_provisional_name, indicator_views
+
+
+@dataclass
+class DivisionGroup:
+    division: str
+    departments: list[Department]
+
+
+def public_departments() -> QuerySet[Department]:
+    """Departments in charge of a measure of a public plan: the only ones the public site names."""
+    return Department.objects.filter(assignments__measure__plan__in=publication.public_plans()).distinct()
+
+
+def department_index() -> list[DivisionGroup]:
+    """Departments in charge of any measure, grouped by division (部・室); one query."""
+    departments = (
+        public_departments()
+        .annotate(measure_count=Count("assignments__measure", distinct=True))
+        .order_by("division", "section")
+    )
+    groups: dict[str, list[Department]] = {}
+    for department in departments:
+        groups.setdefault(department.division, []).append(department)
+    # Named divisions first; 関係各課 (no division) last.
+    return [DivisionGroup(d, groups[d]) for d in sorted(groups, key=lambda d: (d == "", d))]
+
+
+@dataclass
+class DepartmentMeasure:
+    view: MeasureView
+    is_lead: bool
+
+
+@dataclass
+class DepartmentPlan:
+    plan: Plan
+    fiscal_year: int
+    fiscal_year_label: str
+    measures: list[DepartmentMeasure]
+    is_current: bool
+
+
+@dataclass
+class DepartmentDetail:
+    department: Department
+    plans: list[DepartmentPlan]
+    has_provisional: bool
+
+
+def department_detail(department: Department, *, today: datetime.date) -> DepartmentDetail:
+    """The measures a department is in charge of, plan by plan (newest first), with their latest grades."""
+    measures = list(
+        Measure.objects.filter(assignments__department=department, plan__in=publication.public_plans())
+        .select_related("plan", "pillar")
+        .prefetch_related(Prefetch("assignments", queryset=MeasureDepartment.objects.select_related("department")
+                                   .order_by("position")), "indicators", "plan__grade_bands")
+        .order_by("-plan__first_fiscal_year", "number")
+    )
+    years = list(
+        IndicatorYear.objects.filter(indicator__measure__in=[m.pk for m in measures]).select_related(
+            "indicator__measure", "target_stage", "result_stage"
+        ).order_by("fiscal_year")
+    )
+    current = current_plan(today)
+    years_by_plan: dict[int, list[IndicatorYear]] = defaultdict(list)
+    for year in years:
+        years_by_plan[year.indicator.measure.plan_id].append(year)
+    by_plan: dict[int, DepartmentPlan] = {}
+    graded: dict[int, tuple[dict, dict]] = {}  # plan id -> (assessments, years by indicator)
+    for measure in measures:
+        plan = measure.plan
+        if plan.pk not in by_plan:
+            fiscal_year = current_fiscal_year(plan, today)
+            plan_years = years_by_plan[plan.pk]
+            grading = achievement.grade_plan(plan, today=today, years=plan_years)
+            graded[plan.pk] = (grading.assessments, group_by_indicator(plan_years))
+            by_plan[plan.pk] = DepartmentPlan(
+                plan, fiscal_year, fiscal_years.era_name(fiscal_year), [], current is not None and plan.pk == current.pk
+            )
+        entry = by_plan[plan.pk]
+        assessments, years_by_indicator = graded[plan.pk]
+        departments = departments_of(measure)
+        view = MeasureView(
+            measure,
+            departments,
+            indicator_views(measure.indicators.all(), years_by_indicator, assessments, entry.fiscal_year),
+        )
+        entry.measures.append(DepartmentMeasure(view, bool(departments) and departments[0].pk == department.pk))
+    plans_list = list(by_plan.values())
+    return DepartmentDetail(
+        department=department,
+        plans=plans_list,
+        has_provisional=has_provisional_name(m.view for p in plans_list for m in p.measures),
+    )

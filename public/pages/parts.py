@@ -1,0 +1,181 @@
+"""Parts every public page is built from: the date, the plan, a year's figures ready to print,
+an indicator's years, a measure with its departments.
+
+Grades come from indicators.achievement (a Grading), text from indicators.presentation,
+and only what reports.publication makes public.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+from django.db.models import Max, Min, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from core import fiscal_years
+from indicators import achievement, presentation
+from indicators.achievement import Assessment, Summary
+from indicators.models import Indicator, YearFigures
+from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
+from reports import publication
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def plans() -> QuerySet[Plan]:
+    """Plans with their grade bands, so grading a page costs no extra query."""
+    return publication.public_plans().prefetch_related("grade_bands")
+
+
+def current_plan(today: datetime.date) -> Plan | None:
+    """The public plan whose period holds today, else the latest (PlanQuerySet.current); one query."""
+    return publication.public_plans().current(today)
+
+
+def current_fiscal_year(plan: Plan, today: datetime.date) -> int:
+    """The year whose figures a plan's pages call "latest": today's, clamped into the plan's period."""
+    return min(max(fiscal_years.of_date(today), plan.first_fiscal_year), plan.last_fiscal_year)
+
+
+def plan_phase(plan: Plan, today: datetime.date) -> str:
+    """実施中, 終了 or 開始前, as the archive labels a plan."""
+    fiscal_year = fiscal_years.of_date(today)
+    if fiscal_year > plan.last_fiscal_year:
+        return "終了"
+    if fiscal_year < plan.first_fiscal_year:
+        return "開始前"
+    return "実施中"
+
+
+# --- figures ready to print ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearRow:
+    """One fiscal year of an indicator as a page prints it."""
+
+    figures: YearFigures
+    fiscal_year: int
+    label: str  # 令和5年度
+    target: str  # 95,000時間, 未設定 or 対象外
+    target_is_set: bool
+    result: str  # "" when there is no result
+    running_total: str  # cumulative indicators: the total up to this year, "" otherwise
+    assessment: Assessment
+    rate: str  # 85.7% when graded by a rate, "" otherwise
+    is_focus: bool  # the year a page calls "latest" (or a report's own year)
+
+
+def year_row(indicator: Indicator, figures: YearFigures, assessment: Assessment, focus_year: int | None) -> YearRow:
+    running_total = ""
+    if indicator.is_cumulative and assessment.running_total is not None:
+        running_total = presentation.result_text(indicator, assessment.running_total)
+    return YearRow(
+        figures=figures,
+        fiscal_year=figures.fiscal_year,
+        label=fiscal_years.era_name(figures.fiscal_year),
+        target=presentation.target_text(indicator, figures),
+        target_is_set=figures.target_status == YearFigures.TargetStatus.SET,
+        result=presentation.result_text(indicator, figures.result_value, figures.result_stage),
+        running_total=running_total,
+        assessment=assessment,
+        rate=presentation.rate_text(assessment.rate),
+        is_focus=figures.fiscal_year == focus_year,
+    )
+
+
+@dataclass
+class IndicatorView:
+    indicator: Indicator
+    years: list[YearRow]
+    focus: YearRow | None  # the latest year (or the report's year)
+    chart: str = ""  # inline SVG, on pages that draw one
+
+    @property
+    def has_result(self) -> bool:
+        return any(row.result for row in self.years)
+
+
+def indicator_views(
+    indicators: Iterable[Indicator],
+    years_by_indicator: dict[int, list[YearFigures]],
+    assessments: dict[tuple[int, int], Assessment],
+    focus_year: int | None,
+) -> list[IndicatorView]:
+    views = []
+    for indicator in indicators:
+        rows = [
+            year_row(indicator, figures, assessments[(indicator.pk, figures.fiscal_year)], focus_year)
+            for figures in sorted(years_by_indicator.get(indicator.pk, ()), key=lambda y: y.fiscal_year)
+        ]
+        focus = next((row for row in rows if row.is_focus), None)
+        views.append(IndicatorView(indicator, rows, focus))
+    return views
+
+
+def group_by_indicator(years: Iterable[YearFigures]) -> dict[int, list[YearFigures]]:
+    grouped: dict[int, list[YearFigures]] = defaultdict(list)
+    for year in years:
+        grouped[year.indicator_id].append(year)
+    return grouped
+
+
+def summary_labels(plan: Plan) -> tuple[str, ...]:
+    """Every grade of the plan, best first, then the states: the order pages list them in."""
+    return tuple(band.label for band in achievement.plan_bands(plan)) + achievement.STATES
+
+
+# --- measures ---------------------------------------------------------------
+
+
+def _assignments() -> Prefetch:
+    return Prefetch("assignments", queryset=MeasureDepartment.objects.select_related("department").order_by("position"))
+
+
+def measures_with_departments(plan: Plan) -> QuerySet[Measure]:
+    return plan.measures.with_departments()
+
+
+def pillars_with_measures(plan: Plan) -> QuerySet[Pillar]:
+    """The plan's pillars in order, each with its measures and their departments."""
+    return plan.pillars.order_by("number").prefetch_related(
+        Prefetch("measures", queryset=measures_with_departments(plan))
+    )
+
+
+@dataclass
+class MeasureView:
+    measure: Measure
+    departments: list[Department]  # the lead first
+    indicators: list[IndicatorView]
+    summary: Summary | None = None
+
+    @property
+    def lead(self) -> Department | None:
+        return self.departments[0] if self.departments else None
+
+    @property
+    def supporting(self) -> list[Department]:
+        return self.departments[1:]
+
+
+def departments_of(measure: Measure) -> list[Department]:
+    """A measure's departments in the source's order: the first one leads (assignments prefetched)."""
+    return [assignment.department for assignment in measure.assignments.all()]
+
+
+def has_provisional_name(measure_views: Iterable[MeasureView]) -> bool:
+    return any(view.indicator.name_is_provisional for m in measure_views for view in m.indicators)
+
+
+def neighbours(queryset: QuerySet, number: int) -> tuple[int | None, int | None]:
+    """The numbers just before and after `number` in a numbered queryset (pillars, measures): one query."""
+    found = queryset.aggregate(
+        previous=Max("number", filter=Q(number__lt=number)), next=Min("number", filter=Q(number__gt=number))
+    )
+    return found["previous"], found["next"]

@@ -1,0 +1,118 @@
+"""Published progress reports: the list of a plan's reports, and one report as it was published."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.utils import timezone
+
+from core import fiscal_years
+from indicators.achievement import Summary
+from indicators.models import Indicator
+from plans.models import Pillar, Plan
+from reports import publication
+from reports.models import ProgressNote, ProgressReport
+
+from .parts import MeasureView, departments_of, group_by_indicator, has_provisional_name, indicator_views
+
+
+@dataclass
+class ReportMeasure:
+    view: MeasureView
+    note: ProgressNote | None
+
+
+@dataclass
+class ReportPillar:
+    pillar: Pillar
+    measures: list[ReportMeasure]
+    summary: Summary
+
+
+@dataclass
+class ReportDetail:
+    plan: Plan
+    report: ProgressReport
+    fiscal_year: int
+    fiscal_year_label: str
+    labels: tuple[str, ...]
+    summary: Summary
+    pillars: list[ReportPillar]
+    has_provisional: bool
+    newer: ProgressReport | None
+    older: ProgressReport | None
+
+    @property
+    def as_of_label(self) -> str:
+        return fiscal_years.era_date(self.report.as_of)
+
+    @property
+    def published_label(self) -> str:
+        return fiscal_years.era_date(timezone.localtime(self.report.published_at).date())
+
+
+def report_detail(plan: Plan, as_of: datetime.date) -> ReportDetail | None:
+    """A published report as it was published: its frozen figures graded as of its date, its approved notes.
+
+    None when no report of that date is published.
+    """
+    reports = list(publication.published_reports(plan))
+    report = next((r for r in reports if r.as_of == as_of), None)
+    if report is None:
+        return None
+    position = reports.index(report)
+    report.plan = plan
+    grading = publication.grade_report(report)
+    years, assessments = grading.years, grading.assessments
+    fiscal_year = min(max(report.fiscal_year, plan.first_fiscal_year), plan.last_fiscal_year)
+    roll = grading.rollup(fiscal_year)
+    by_indicator = group_by_indicator(years)
+    indicators_by_measure: dict[int, dict[int, Indicator]] = defaultdict(dict)
+    for year in years:
+        indicators_by_measure[year.indicator.measure_id][year.indicator_id] = year.indicator
+    notes = {note.measure_id: note for note in publication.public_notes().filter(report=report)}
+
+    by_pillar: dict[int, list[ReportMeasure]] = defaultdict(list)
+    for measure in plan.measures.with_departments():
+        indicators = sorted(indicators_by_measure.get(measure.pk, {}).values(), key=lambda i: i.slot)
+        if not indicators and measure.pk not in notes:
+            continue  # not part of this report
+        view = MeasureView(
+            measure, departments_of(measure), indicator_views(indicators, by_indicator, assessments, fiscal_year),
+            roll.measures[measure.pk],
+        )
+        by_pillar[measure.pillar_id].append(ReportMeasure(view, notes.get(measure.pk)))
+    pillar_views = [
+        ReportPillar(p, by_pillar[p.pk], roll.pillars[p.pk]) for p in plan.pillars.order_by("number") if by_pillar[p.pk]
+    ]
+    return ReportDetail(
+        plan=plan,
+        report=report,
+        fiscal_year=fiscal_year,
+        fiscal_year_label=fiscal_years.era_name(fiscal_year),
+        labels=roll.plan.labels,
+        summary=roll.plan,
+        pillars=pillar_views,
+        has_provisional=has_provisional_name(m.view for p in pillar_views for m in p.measures),
+        newer=reports[position - 1] if position > 0 else None,
+        older=reports[position + 1] if position + 1 < len(reports) else None,
+    )
+
+
+def plan_reports(plan: Plan) -> list[ProgressReport]:
+    """The plan's published reports, newest first, each with how many measures it reports on."""
+    counts = dict(
+        publication.public_notes()
+        .filter(report__plan=plan)
+        .values_list("report_id")
+        .annotate(n=Count("pk"))
+        .values_list("report_id", "n")
+    )
+    reports = list(publication.published_reports(plan))
+    for report in reports:
+        report.public_note_count = counts.get(report.pk, 0)
+        report.fiscal_year_label = fiscal_years.era_name(report.fiscal_year)
+    return reports

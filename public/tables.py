@@ -1,0 +1,64 @@
+"""The measure list: a django-tables2 table and the form that filters it.
+
+Rows are public.pages.MeasureRow; the table sorts them in Python, so sorting
+never adds a query. The project template (templates/components/table.html)
+gives the table its caption, `scope` on header cells and aria-sort.
+"""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django import forms
+
+
+class MeasureTable(tables.Table):
+    number = tables.TemplateColumn(
+        template_name="public/cells/measure_number.html",
+        verbose_name="事業No.",
+        attrs={"th": {"class": "col-number"}, "td": {"class": "num col-number"}},
+    )
+    title = tables.TemplateColumn(
+        template_name="public/cells/measure_title.html", verbose_name="推進項目名称", orderable=False
+    )
+    pillar = tables.TemplateColumn(
+        template_name="public/cells/pillar.html", verbose_name="柱", accessor="pillar_number", order_by=("pillar_number", "number")
+    )
+    lead = tables.TemplateColumn(
+        template_name="public/cells/departments.html", verbose_name="担当課", accessor="lead_name",
+        order_by=("lead_name", "number"),
+    )
+    grade = tables.TemplateColumn(
+        template_name="public/cells/grades.html", verbose_name="評価", accessor="grade_key", order_by=("grade_key", "number")
+    )
+
+    # Read by templates/components/table.html.
+    row_header = "title"
+    stack_on_phone = True
+
+    class Meta:
+        attrs = {"class": "data-table data-table--stack measure-table"}
+        orderable = True
+        empty_text = "条件に合う推進項目はありません。"
+
+    def __init__(self, *args, caption: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.caption = caption
+
+
+class MeasureFilterForm(forms.Form):
+    """Filter by pillar (its number) and by department (any of the measure's departments)."""
+
+    pillar = forms.TypedChoiceField(label="柱", required=False, coerce=int, empty_value=None)
+    department = forms.TypedChoiceField(label="担当課", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data=None, *, pillars=(), departments=()):
+        super().__init__(data)
+        self.fields["pillar"].choices = [("", "すべての柱")] + [(p.number, f"5つの柱{p.label}") for p in pillars]
+        self.fields["department"].choices = [("", "すべての担当課")] + [(d.pk, d.name) for d in departments]
+
+    def filters(self) -> dict:
+        """The valid filters as keyword arguments; an unknown pillar or department is left out (and shown as an error)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: self.cleaned_data[name] for name in ("pillar", "department") if self.cleaned_data.get(name) is not None}

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    """The reporting cycle: progress reports, notes, proposed results, publication and history."""
+
+    name = "reports"
+    verbose_name = "進捗状況報告"

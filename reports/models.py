@@ -1,0 +1,343 @@
+"""The reporting cycle: progress reports, their notes, proposed results and published snapshots.
+
+A report is opened by the reform office, filled in by department staff
+(reports.workflow), and published (reports.publication); once published,
+nothing of it changes. The tables keep the names they had when these models
+lived in plans and indicators (moved without touching the data).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from core import fiscal_years
+from indicators import presentation
+from indicators.models import IndicatorYear, MilestoneStage, YearFigures
+
+
+class ReportIsPublished(ValidationError):
+    """Raised when anything of a published progress report would change: it is frozen."""
+
+    def __init__(self, message: str = "公表済みの進捗状況報告は変更できません。"):
+        super().__init__(message)
+
+
+def _report_is_published(report_id) -> bool:
+    return report_id is not None and ProgressReport.objects.filter(pk=report_id, published_at__isnull=False).exists()
+
+
+class ProgressReportQuerySet(models.QuerySet):
+    def published(self) -> "ProgressReportQuerySet":
+        """Published reports of published plans: the ones citizens may read, newest first."""
+        return self.filter(published_at__isnull=False, plan__published_at__isnull=False).order_by("-as_of")
+
+    def open(self) -> "ProgressReportQuerySet":
+        """Reports not yet published: the ones staff are entering progress for (one per plan at most)."""
+        return self.filter(published_at__isnull=True)
+
+
+class ProgressNoteQuerySet(models.QuerySet):
+    def public(self) -> "ProgressNoteQuerySet":
+        """Notes citizens may read: approved, in a published report of a published plan."""
+        return self.filter(
+            status=ProgressNote.Status.APPROVED,
+            report__published_at__isnull=False,
+            report__plan__published_at__isnull=False,
+        )
+
+    def in_open_reports(self) -> "ProgressNoteQuerySet":
+        return self.filter(report__published_at__isnull=True)
+
+
+class ProgressReport(models.Model):
+    """A plan's status as of a date (進捗状況 令和5年9月1日現在)."""
+
+    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="reports", verbose_name="計画")
+    as_of = models.DateField("基準日")
+    due_date = models.DateField("提出期限", null=True, blank=True, help_text="担当課が入力を終えて提出する期限")
+    published_at = models.DateTimeField("公表日時", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="公表した人",
+    )
+    published_bands = models.JSONField(
+        "公表時の評価区分", default=list, blank=True, editable=False,
+        help_text="公表した時点の評価区分（[評価, 下限の達成率]）。後で区分を変えても、この報告の評価は変わりません。",
+    )
+
+    history = HistoricalRecords(table_name="plans_historicalprogressreport")
+    objects = ProgressReportQuerySet.as_manager()
+
+    class Meta:
+        db_table = "plans_progressreport"
+        verbose_name = verbose_name_plural = "進捗状況報告"
+        ordering = ["plan", "-as_of"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "as_of"],
+                name="report_as_of_unique_in_plan",
+                violation_error_message="この計画には同じ基準日の進捗状況報告がすでにあります。",
+            ),
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=Q(published_at__isnull=True),
+                name="one_open_report_per_plan",
+                violation_error_message="この計画には公表前の進捗状況報告がすでにあります。先に公表してください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"進捗状況（{self.as_of_label}）"
+
+    @property
+    def as_of_label(self) -> str:
+        return f"{fiscal_years.era_date(self.as_of)}現在"
+
+    @property
+    def fiscal_year(self) -> int:
+        return fiscal_years.of_date(self.as_of)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def due_date_label(self) -> str:
+        return fiscal_years.era_date(self.due_date) if self.due_date else ""
+
+    def save(self, *args, **kwargs):
+        # Publishing sets published_at on a report that is not yet published; after that it is frozen.
+        if self.pk and _report_is_published(self.pk):
+            raise ReportIsPublished()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if _report_is_published(self.pk):
+            raise ReportIsPublished("公表済みの進捗状況報告は削除できません。")
+        return super().delete(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.due_date and self.as_of and self.due_date < self.as_of:
+            raise ValidationError({"due_date": "提出期限は基準日以降にしてください。"})
+        if self.plan_id and self.as_of:
+            # A report may come up to a year after the plan ends, to give its last results.
+            first = fiscal_years.first_day(self.plan.first_fiscal_year)
+            last = fiscal_years.last_day(self.plan.last_fiscal_year + 1)
+            if not first <= self.as_of <= last:
+                raise ValidationError(
+                    {"as_of": f"基準日は{fiscal_years.era_date(first)}から{fiscal_years.era_date(last)}までにしてください。"}
+                )
+
+
+class ProgressNote(models.Model):
+    """A measure's entry in one progress report: its narrative (活動経過・今後の予定) and review state.
+
+    Citizens see a note only once it is approved and its report is published.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "作成中"
+        SUBMITTED = "submitted", "提出済み"
+        RETURNED = "returned", "差戻し"
+        APPROVED = "approved", "承認済み"
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="notes", verbose_name="進捗状況報告")
+    measure = models.ForeignKey("plans.Measure", on_delete=models.CASCADE, related_name="progress_notes", verbose_name="推進項目")
+    text = models.TextField("活動経過・今後の予定", blank=True, help_text="段落は空行で区切ります。")
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    review_comment = models.TextField("審査コメント", blank=True, help_text="差戻しの理由など、経営改革課から担当課へのコメント")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="提出した人",
+    )
+    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="審査した人",
+    )
+    reviewed_at = models.DateTimeField("審査日時", null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="最後に更新した人",
+    )
+    updated_at = models.DateTimeField("最終更新日時", null=True, blank=True)
+    # Optimistic locking: every write goes through reports.workflow, which checks and bumps it.
+    version = models.PositiveIntegerField("版", default=1)
+
+    history = HistoricalRecords(table_name="plans_historicalprogressnote")
+    objects = ProgressNoteQuerySet.as_manager()
+
+    class Meta:
+        db_table = "plans_progressnote"
+        verbose_name = verbose_name_plural = "活動経過・今後の予定"
+        ordering = ["report", "measure__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "measure"],
+                name="progress_note_unique_per_report",
+                violation_error_message="この推進項目の記述はこの報告にすでにあります。",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1),
+                name="progress_note_version_positive",
+                violation_error_message="版は1以上にしてください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} / {self.measure}"
+
+    @property
+    def is_editable_status(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    def save(self, *args, **kwargs):
+        if _report_is_published(self.report_id):
+            raise ReportIsPublished()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if _report_is_published(self.report_id):
+            raise ReportIsPublished()
+        return super().delete(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.report_id and self.measure_id and self.report.plan_id != self.measure.plan_id:
+            raise ValidationError({"measure": "報告と同じ計画の推進項目を選んでください。"})
+
+
+class PublishedIndicatorYear(YearFigures):
+    """An indicator year frozen as a progress report published it.
+
+    What citizens saw on a report's date stays readable after later edits.
+    """
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="published_years", verbose_name="進捗状況報告"
+    )
+    indicator = models.ForeignKey("indicators.Indicator", on_delete=models.CASCADE, related_name="published_years", verbose_name="指標")
+    fiscal_year = models.PositiveSmallIntegerField("年度（西暦）")
+
+    class Meta:
+        db_table = "indicators_publishedindicatoryear"
+        verbose_name = verbose_name_plural = "公表済みの目標値・結果"
+        ordering = ["report", "indicator", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "indicator", "fiscal_year"],
+                name="published_year_unique",
+                violation_error_message="この報告には同じ指標・年度の値がすでにあります。",
+            ),
+        ]
+
+
+class ResultEntry(models.Model):
+    """A result department staff propose for an indicator year, in their measure's progress note.
+
+    It stays a draft with the note: publishing the report copies the entries of
+    approved notes into the official IndicatorYear results (reports.publication).
+    """
+
+    progress_note = models.ForeignKey(
+        ProgressNote, on_delete=models.CASCADE, related_name="result_entries", verbose_name="活動経過・今後の予定"
+    )
+    indicator_year = models.ForeignKey(
+        IndicatorYear, on_delete=models.CASCADE, related_name="result_entries", verbose_name="指標・年度"
+    )
+    value = models.DecimalField(
+        "結果", max_digits=15, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+    )
+    stage = models.ForeignKey(
+        MilestoneStage, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="到達した段階"
+    )
+
+    history = HistoricalRecords(table_name="indicators_historicalresultentry")
+
+    class Meta:
+        db_table = "indicators_resultentry"
+        verbose_name = verbose_name_plural = "結果の入力"
+        ordering = ["progress_note", "indicator_year__indicator__slot", "indicator_year__fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["progress_note", "indicator_year"],
+                name="result_entry_unique_per_note",
+                violation_error_message="この指標・年度の結果はこの記述にすでに入力されています。",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0),
+                name="result_entry_not_negative",
+                violation_error_message="結果に負の数は使えません。",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False, stage__isnull=True) | Q(value__isnull=True, stage__isnull=False),
+                name="result_entry_value_or_stage",
+                violation_error_message="結果は数値か段階のどちらか一方を入れてください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_year}"
+
+    @property
+    def label(self) -> str:
+        """指標① 令和5年度の結果: how pages and messages name the entry."""
+        return presentation.result_label(self.indicator_year.indicator, self.indicator_year.fiscal_year)
+
+    def save(self, *args, **kwargs):
+        report_id = (
+            type(self.progress_note).objects.filter(pk=self.progress_note_id).values_list("report_id", flat=True).first()
+        )
+        if _report_is_published(report_id):
+            raise ReportIsPublished()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if _report_is_published(self.progress_note.report_id):
+            raise ReportIsPublished()
+        return super().delete(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if not (self.progress_note_id and self.indicator_year_id):
+            return
+        errors: dict[str, str] = {}
+        note = self.progress_note
+        year = self.indicator_year
+        indicator = year.indicator
+        if indicator.measure_id != note.measure_id:
+            errors["indicator_year"] = "この推進項目の指標を選んでください。"
+        elif year.fiscal_year > note.report.fiscal_year:
+            errors["indicator_year"] = (
+                f"基準日（{note.report.as_of_label}）より後の年度（{year.fiscal_year_label}）の結果は入力できません。"
+            )
+        if indicator.is_milestone:
+            if self.value is not None:
+                errors["value"] = "段階の指標には数値の結果を入れられません。段階を選んでください。"
+            elif self.stage_id is None:
+                errors["stage"] = "到達した段階を選んでください。"
+            elif self.stage.indicator_id != indicator.pk:
+                errors["stage"] = "この指標の段階を選んでください。"
+        else:
+            if self.stage_id is not None:
+                errors["stage"] = "数値の指標には段階を選べません。"
+            elif self.value is None:
+                errors["value"] = "結果を入力してください。"
+            elif -self.value.as_tuple().exponent > indicator.decimal_places and self.value != self.value.quantize(
+                Decimal(1).scaleb(-indicator.decimal_places)
+            ):
+                errors["value"] = (
+                    "この指標は整数で入力してください。"
+                    if indicator.decimal_places == 0
+                    else f"この指標は小数点以下{indicator.decimal_places}桁までで入力してください。"
+                )
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,123 @@
+"""Publication: what citizens may see. The one place that decides it.
+
+Citizens see a progress report once it is published, and in it only the notes
+the reform office approved. Indicator results on IndicatorYear are the
+published ones: staff propose results in their note (reports.ResultEntry),
+and publishing a report copies the results of its approved notes into
+IndicatorYear, which nothing else writes. A report's figures are then frozen
+in PublishedIndicatorYear, so what was published on a date stays readable;
+after publication nothing of the report changes (the models refuse it).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from indicators import achievement
+from indicators.models import IndicatorYear
+from plans.models import Plan
+
+from .models import ProgressNote, ProgressReport, PublishedIndicatorYear, ResultEntry
+
+
+def public_plans() -> QuerySet[Plan]:
+    """Plans citizens may see: published ones (a plan being prepared stays out of sight)."""
+    return Plan.objects.published()
+
+
+def is_public_report(report: ProgressReport) -> bool:
+    return report.is_published and report.plan.published_at is not None
+
+
+def published_reports(plan: Plan | None = None) -> QuerySet[ProgressReport]:
+    reports = ProgressReport.objects.published()
+    return reports.filter(plan=plan) if plan is not None else reports
+
+
+def latest_published_report(plan: Plan) -> ProgressReport | None:
+    return published_reports(plan).first()
+
+
+def public_notes() -> QuerySet[ProgressNote]:
+    """Notes citizens may read: approved, in a published report."""
+    return ProgressNote.objects.public()
+
+
+def report_figures(report: ProgressReport) -> QuerySet[PublishedIndicatorYear]:
+    """A report's frozen figures with what grading and printing them needs, in the source's order."""
+    return report.published_years.select_related(
+        "indicator__measure", "target_stage", "result_stage"
+    ).order_by("indicator__measure__number", "indicator__slot", "fiscal_year")
+
+
+def grade_report(report: ProgressReport, figures=None) -> achievement.Grading:
+    """A published report's grades: its frozen figures, graded as of its date in the bands it was
+    published with. The one source of a report's grades, for its page, open data and workbook alike."""
+    return achievement.grade_years(
+        report_figures(report) if figures is None else figures,
+        bands=achievement.report_bands(report), today=report.as_of, first_fiscal_year=report.plan.first_fiscal_year,
+    )
+
+
+@transaction.atomic
+def freeze_figures(report: ProgressReport) -> None:
+    """Copy every indicator year of the report's plan, as it stands now, into the report."""
+    report.published_years.all().delete()
+    PublishedIndicatorYear.objects.bulk_create(
+        PublishedIndicatorYear(
+            report=report,
+            indicator_id=year.indicator_id,
+            fiscal_year=year.fiscal_year,
+            target_status=year.target_status,
+            target_value=year.target_value,
+            target_stage_id=year.target_stage_id,
+            result_value=year.result_value,
+            result_stage_id=year.result_stage_id,
+        )
+        for year in IndicatorYear.objects.filter(indicator__measure__plan_id=report.plan_id)
+    )
+
+
+@transaction.atomic
+def apply_approved_results(report: ProgressReport, user=None) -> int:
+    """Copy the results proposed in the report's approved notes into the official IndicatorYear results.
+
+    Returns how many indicator years changed; each change is kept in their history.
+    """
+    entries = ResultEntry.objects.filter(
+        progress_note__report=report, progress_note__status=ProgressNote.Status.APPROVED
+    ).select_related("indicator_year__indicator__measure__plan", "stage")
+    changed = 0
+    for entry in entries:
+        year = entry.indicator_year
+        if year.result_value == entry.value and year.result_stage_id == entry.stage_id:
+            continue
+        year.result_value, year.result_stage = entry.value, entry.stage
+        year.full_clean()
+        year._history_user = user
+        year._change_reason = f"{report}の公表"
+        year.save(update_fields=["result_value", "result_stage"])
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def publish_report(report: ProgressReport, *, user=None) -> ProgressReport:
+    """Publish a report: its approved notes and results and the plan's figures go public and are frozen.
+
+    Call it through reports.workflow.publish, which checks the user's rights.
+    """
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    if report.is_published:
+        raise ValueError("この進捗状況報告はすでに公表されています。")
+    apply_approved_results(report, user)
+    freeze_figures(report)
+    report.published_bands = achievement.frozen_bands(achievement.plan_bands(report.plan))
+    report.published_at = timezone.now()
+    report.published_by = user
+    report._history_user = user
+    report._change_reason = "公表"
+    report.save(update_fields=["published_at", "published_by", "published_bands"])
+    return report
