@@ -11,10 +11,17 @@ STAMP := $(VENV)/.installed
 # Development defaults; production sets DJANGO_DEBUG=0 and its own secret key and hosts.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test setup install migrate seed demo-accounts npm-tools
+.PHONY: run serve test setup install migrate seed demo-accounts npm-tools
 
 run: setup demo-accounts
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production mode (README "Production"): DJANGO_DEBUG off, so DJANGO_SECRET_KEY and
+# DJANGO_ALLOWED_HOSTS must be set or the server refuses to start. No seed, no demo accounts.
+serve: install
+	DJANGO_DEBUG=0 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=0 $(PY) manage.py collectstatic --noinput --verbosity 0
+	DJANGO_DEBUG=0 $(VENV)/bin/gunicorn --config gunicorn.conf.py kisarazu_reform.wsgi
 
 # Demo log-ins (README.md lists them); the command refuses to run when DJANGO_DEBUG is off.
 demo-accounts: seed

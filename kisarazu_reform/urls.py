@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .health import healthz
+
 admin.site.site_header = "経営改革推進計画 管理画面"
 admin.site.site_title = "経営改革推進計画 管理画面"
 admin.site.index_title = "管理メニュー"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/exchange/", include("exchange.admin_urls")),  # before the admin's catch-all
     path("admin/", admin.site.urls),
     path("", include("public.urls")),

@@ -1,0 +1,183 @@
+"""Production mode: the documented settings pass Django's deploy checks, the production server
+(gunicorn, `make serve`'s command) serves hashed static files with long cache headers, a health
+check, a Content-Security-Policy on every response, and Japanese error pages."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import DatabaseError
+from django.test import override_settings
+from django.urls import path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+# The production settings the README documents (section "Production"), with a throwaway key.
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "test-only-" + "k" * 60,
+    "DJANGO_ALLOWED_HOSTS": "reform.example.jp,127.0.0.1",
+    "DJANGO_HSTS_SECONDS": "31536000",
+    "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "DJANGO_HSTS_PRELOAD": "1",
+    "DJANGO_SSL_REDIRECT": "1",
+    "DJANGO_BEHIND_TLS_PROXY": "1",
+}
+
+
+def clean_env(**extra):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    return {**base, "DJANGO_SETTINGS_MODULE": "kisarazu_reform.settings", **extra}
+
+
+def test_deploy_checks_report_nothing_with_the_documented_production_settings(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=clean_env(**PRODUCTION_ENV, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"),
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_checks_warn_when_tls_settings_are_left_out(tmp_path):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if not k.startswith(("DJANGO_HSTS", "DJANGO_SSL"))}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=clean_env(**env, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"),
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr + result.stdout  # HSTS
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url, headers=None):
+    # As the TLS proxy would forward it: the site's host name, and the scheme the client used.
+    request = urllib.request.Request(url, headers={"Host": "reform.example.jp", "X-Forwarded-Proto": "https",
+                                                   **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture(scope="module")
+def production_server(tmp_path_factory):
+    """gunicorn as `make serve` starts it, on an empty database (static files and health need no tables)."""
+    tmp = tmp_path_factory.mktemp("production")
+    env = clean_env(
+        **{**PRODUCTION_ENV, "DJANGO_SSL_REDIRECT": "0"},  # no TLS proxy in front of this test server
+        DJANGO_STATIC_ROOT=str(tmp / "static"),
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        PORT=str(free_port()),
+        WEB_CONCURRENCY="1",
+    )
+    collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+                               env=env, cwd=ROOT, capture_output=True, text=True)
+    assert collected.returncode == 0, collected.stderr
+    server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", "kisarazu_reform.wsgi"],
+                              env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{env['PORT']}"
+    try:
+        for _ in range(100):
+            try:
+                if fetch(base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not start")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_production_server_answers_health_checks(production_server):
+    status, headers, body = fetch(production_server + "/healthz")
+    assert (status, body) == (200, b"ok\n")
+    assert "no-cache" in headers["Cache-Control"]
+
+
+def test_production_server_serves_hashed_compressed_static_files_for_a_year(production_server):
+    status, _, body = fetch(production_server + "/no-such-page/")
+    assert status == 404
+    css = re.search(rb'href="(/static/css/site\.[0-9a-f]{12}\.css)"', body)
+    assert css, "pages link the hashed stylesheet"
+    status, headers, _ = fetch(production_server + css.group(1).decode(), {"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert "max-age=315360000" in headers["Cache-Control"] and "immutable" in headers["Cache-Control"]
+    assert headers.get("Content-Encoding") == "gzip"
+
+
+def test_production_server_sends_security_headers_and_japanese_404(production_server):
+    status, headers, body = fetch(production_server + "/no-such-page/")
+    assert status == 404
+    assert "ページが見つかりません" in body.decode()
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "max-age=31536000" in headers["Strict-Transport-Security"]  # behind TLS: the proxy says https
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def boom(request):
+    raise RuntimeError("broken on purpose")
+
+
+def refuse(request):
+    from django.core.exceptions import PermissionDenied
+
+    raise PermissionDenied("この報告を公表する権限がありません。")
+
+
+from kisarazu_reform.urls import urlpatterns as site_urlpatterns  # noqa: E402
+
+urlpatterns = [path("boom/", boom), path("refuse/", refuse), *site_urlpatterns]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_server_error_and_refusal_pages_are_japanese_in_the_site_look(client, caplog):
+    client.raise_request_exception = False
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    assert "ただいまページを表示できません" in response.content.decode()
+    assert '<html lang="ja">' in response.content.decode()
+    assert any(record.name == "django.request" and record.levelname == "ERROR" for record in caplog.records)
+    response = client.get("/refuse/")
+    assert response.status_code == 403
+    assert "この報告を公表する権限がありません。" in response.content.decode()
+    assert "この操作はできません" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_every_kind_of_page_carries_the_content_security_policy(client, seed_plan, admin_client):
+    for response in (client.get("/"), client.get("/opendata/indicators.csv"), client.get("/no-such-page/"),
+                     admin_client.get("/admin/"), client.get("/healthz")):
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_health_check_says_when_the_database_is_down(client, monkeypatch):
+    from kisarazu_reform import health
+
+    class Broken:
+        def cursor(self):
+            raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(health, "connection", Broken())
+    response = client.get("/healthz")
+    assert response.status_code == 503
