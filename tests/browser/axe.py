@@ -25,8 +25,8 @@ def axe_results(page, *, tags=WCAG_TAGS, disable_rules=(), include=None):
     `disable_rules` turns rules off by id; `include` is a CSS selector limiting the check
     to part of the page (the whole document by default).
     """
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.add_script_tag(path=str(AXE_PATH))
+    # The browser fixtures load axe-core into every page as an init script (conftest._watch).
+    assert page.evaluate("() => typeof window.axe === 'object'"), "axe-core was not loaded into the page"
     options = {
         "runOnly": {"type": "tag", "values": list(tags)},
         "rules": {rule: {"enabled": False} for rule in disable_rules},

@@ -49,6 +49,17 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 320, "height": 720}  # WCAG 1.4.10 reflow width
 TIMEOUT_MS = 15_000
 _PAGES = pytest.StashKey[list]()  # (fixture name, page) opened by a test, for failure screenshots
+_CSP_VIOLATIONS = pytest.StashKey[list]()  # what the browser refused under the site's Content-Security-Policy
+
+
+def _watch(request, context):
+    """Prepare a context: axe-core comes in as an init script (the site's CSP refuses injected inline
+    scripts, as it should), and anything the CSP blocks on the site's own pages fails the test."""
+    if AXE_PATH.is_file():
+        context.add_init_script(path=str(AXE_PATH))
+    violations = request.node.stash.setdefault(_CSP_VIOLATIONS, [])
+    context.on("console", lambda message: violations.append(message.text)
+               if "Content Security Policy" in message.text else None)
 
 
 def chromium_path() -> str:
@@ -143,6 +154,7 @@ def _open_page(request, browser, live_server, name, **options):
     )
     context.set_default_timeout(TIMEOUT_MS)
     request.addfinalizer(context.close)
+    _watch(request, context)
     page = context.new_page()
     request.node.stash.setdefault(_PAGES, []).append((name, page))
     return page
@@ -199,8 +211,16 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """After each browser test: the site's pages ran with nothing blocked by their own CSP."""
+    yield
+    violations = request.node.stash.get(_CSP_VIOLATIONS, [])
+    assert not violations, "Content-Security-Policy blocked something on the site's pages: " + "; ".join(violations)
+
+
 @pytest.fixture
-def session(browser, live_server):
+def session(request, browser, live_server):
     """`session(username=None, viewport=None)`: a separate browser context (its own cookies), logged in
     to the admin when a user name is given; closed after the test."""
     from playwright.sync_api import expect
@@ -213,6 +233,7 @@ def session(browser, live_server):
         context = browser.new_context(base_url=live_server.url, locale="ja-JP", timezone_id="Asia/Tokyo",
                                       viewport=viewport or {"width": 1280, "height": 900}, reduced_motion="reduce")
         contexts.append(context)
+        _watch(request, context)
         context.set_default_timeout(15_000)
         page = context.new_page()
         if username is None:

@@ -15,10 +15,11 @@ import pytest
 from playwright.sync_api import expect
 
 from indicators.models import IndicatorYear
-from public import pages as selectors
+from public.pages import parts as selectors
 from plans.models import Department
 
 from .axe import assert_accessible
+from .conftest import _watch
 
 TODAY = datetime.date(2024, 5, 1)  # 令和6年度: FY2023 results are due, FY2024 ones are being collected
 SLUG = "2023-2026"
@@ -116,6 +117,7 @@ def zoomed_page(browser, live_server, request):
         base_url=live_server.url, viewport={"width": 640, "height": 450}, device_scale_factor=2, locale="ja-JP"
     )
     request.addfinalizer(context.close)
+    _watch(request, context)
     return context.new_page()
 
 
@@ -139,7 +141,12 @@ def test_text_spacing_loses_no_content(phone_page, public_site):
     """WCAG 1.4.12: with wider line, letter, word and paragraph spacing nothing overflows or is clipped."""
     for url in ["/", f"/plans/{SLUG}/measures/", f"/plans/{SLUG}/measures/7/"]:
         phone_page.goto(url)
-        phone_page.add_style_tag(content=TEXT_SPACING)
+        # A constructed style sheet, as a user style would apply: the site's CSP (rightly) refuses <style> tags.
+        phone_page.evaluate("""(css) => { const sheet = new CSSStyleSheet(); sheet.replaceSync(css);
+                                          document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]; }""",
+                            TEXT_SPACING)
+        spacing = phone_page.evaluate("() => getComputedStyle(document.querySelector('main p')).letterSpacing")
+        assert spacing not in ("normal", "0px"), "the text-spacing style applies"
         assert_no_horizontal_scroll(phone_page)
         clipped = phone_page.evaluate(
             """() => [...document.querySelectorAll('body *')].filter(e => {
