@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # Development defaults; production sets DJANGO_DEBUG=0 and its own secret key and hosts.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run serve test setup install migrate seed demo-accounts npm-tools
+.PHONY: run serve bench test setup install migrate seed demo-accounts npm-tools
 
 run: setup demo-accounts
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -22,6 +22,11 @@ serve: install
 	DJANGO_DEBUG=0 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=0 $(PY) manage.py collectstatic --noinput --verbosity 0
 	DJANGO_DEBUG=0 $(VENV)/bin/gunicorn --config gunicorn.conf.py kisarazu_reform.wsgi
+
+# The load benchmark (bench/load.py): installs wrk where missing, needs PostgreSQL (BENCH_DATABASE_URL).
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(PY) bench/load.py $(BENCH_ARGS)
 
 # Demo log-ins (README.md lists them); the command refuses to run when DJANGO_DEBUG is off.
 demo-accounts: seed
