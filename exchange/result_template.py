@@ -26,7 +26,7 @@ from plans.models import ProgressNote, ProgressReport, circled
 
 from .cells import (
     HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, read_workbook, sheet_rows, text_cell,
-    unit_number_format,
+    unit_number_format, workbook_text,
 )
 
 TEMPLATE_NAME = "経営改革推進計画 結果入力ブック"
@@ -37,6 +37,8 @@ RESULT_HEADER = ["事業No.", "推進項目名称", "指標", "指標名", "年�
 NARRATIVE_HEADER = ["事業No.", "推進項目名称", "活動経過・今後の予定"]
 RESULT_COLUMN = "G"
 OPEN = Protection(locked=False)
+# Excel refuses (and "repairs" away) a list validation whose formula is longer than this.
+LIST_FORMULA_LIMIT = 255
 HINT = "管理画面からダウンロードした結果入力ブックを使ってください。"
 
 
@@ -95,11 +97,12 @@ def template_workbook(user, report: ProgressReport) -> bytes:
             target = text_cell(sheet, year.target_stage.label if year.target_stage else year.get_target_status_display())
         if indicator.is_milestone:
             result = text_cell(sheet, entry.stage.label if entry and entry.stage else "", protection=OPEN)
-            labels = ",".join(s.label.replace(",", "，") for s in indicator.stages.all())
-            choice = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True, showErrorMessage=True,
-                                    errorTitle="段階を選んでください", error="一覧から段階を選んでください。")
-            choice.add(f"{RESULT_COLUMN}{row_number}")
-            sheet.data_validations.append(choice)
+            choices = _stage_list(indicator.stages.all())
+            if choices is not None:  # a help only: the server checks the stage named either way
+                choice = DataValidation(type="list", formula1=choices, allow_blank=True, showErrorMessage=True,
+                                        errorTitle="段階を選んでください", error="一覧から段階を選んでください。")
+                choice.add(f"{RESULT_COLUMN}{row_number}")
+                sheet.data_validations.append(choice)
         else:
             value = entry.value if entry else None
             result = number_cell(sheet, value, unit_number_format(indicator.unit, indicator.decimal_places), protection=OPEN)
@@ -118,6 +121,13 @@ def template_workbook(user, report: ProgressReport) -> bytes:
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+def _stage_list(stages) -> str | None:
+    """A list validation's formula naming the stages ("検討80%,条例への反映,実施"), or None when Excel would refuse it."""
+    labels = ",".join(workbook_text(s.label).replace(",", "，").replace('"', '""') for s in stages)
+    formula = f'"{labels}"'
+    return formula if len(formula) <= LIST_FORMULA_LIMIT else None
 
 
 def template_filename(report: ProgressReport) -> str:

@@ -17,6 +17,11 @@ def edited(data: bytes, edit) -> bytes:
     return output.getvalue()
 
 
+def row_of(sheet, *key):
+    """The first row below the header whose leading cells hold `key`."""
+    return next(r for r in sheet.iter_rows(min_row=2) if tuple(c.value for c in r[: len(key)]) == key)
+
+
 def sheet_values(data: bytes):
     workbook = open_xlsx(data)
     return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in workbook.worksheets}
