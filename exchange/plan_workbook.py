@@ -222,7 +222,7 @@ def read_plan_workbook(upload) -> PlanImport:
 
 def _read(workbook, result: PlanImport) -> None:
     reader = _Reader(workbook, result)
-    if "形式" not in workbook.sheetnames or [c for c in next(workbook["形式"].iter_rows(values_only=True, max_row=1), ())][:2] != [FORMAT_NAME, FORMAT_VERSION]:
+    if [row[:2] for row in workbook.leading_values("形式", 1, 2)] != [[FORMAT_NAME, FORMAT_VERSION]]:
         result.problems.append(Problem("形式", "A1", f"「{FORMAT_NAME}」（版 {FORMAT_VERSION}）の様式ではありません。書き出した計画ブックを使ってください。"))
         return
 

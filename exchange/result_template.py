@@ -25,8 +25,8 @@ from plans import fiscal_years, permissions, workflow
 from plans.models import ProgressNote, ProgressReport, circled
 
 from .cells import (
-    HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, read_workbook, sheet_rows, text_cell,
-    unit_number_format, workbook_text,
+    HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, number_text, read_workbook, sheet_rows,
+    text_cell, unit_number_format, workbook_text,
 )
 
 TEMPLATE_NAME = "経営改革推進計画 結果入力ブック"
@@ -182,7 +182,7 @@ def read_upload(user, report: ProgressReport, upload) -> ResultUpload:
 
 
 def _read(user, report, workbook, result: ResultUpload) -> None:
-    marker = [list(r) for r in workbook["形式"].iter_rows(values_only=True, max_row=2)] if "形式" in workbook.sheetnames else []
+    marker = workbook.leading_values("形式", 2, 2)
     if len(marker) < 2 or marker[0][:2] != [TEMPLATE_NAME, TEMPLATE_VERSION]:
         result.problems.append(Problem("形式", "A1", "結果入力ブックの様式ではありません。管理画面からダウンロードした様式を使ってください。"))
         return
@@ -236,7 +236,7 @@ def _read(user, report, workbook, result: ResultUpload) -> None:
             if indicator.is_milestone:
                 proposed = parse_stage(value if value is None else str(value), list(indicator.stages.all()))
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                proposed = parse_indicator_value(indicator, _number_text(value))
+                proposed = parse_indicator_value(indicator, number_text(value))
             else:
                 proposed = parse_indicator_value(indicator, value)
         except ParseError as error:
@@ -262,12 +262,6 @@ def _read(user, report, workbook, result: ResultUpload) -> None:
             result.changes.append(Change(measure_number, "活動経過・今後の予定", _excerpt(data["note"].text), _excerpt(text)))
     for note_id in [k for k, v in result.notes.items() if v["text"] is None and not v["results"]]:
         del result.notes[note_id]
-
-
-def _number_text(value) -> str:
-    """A spreadsheet number as the text it shows (0.28, not 0.28000000000000003)."""
-    text = repr(float(value)) if isinstance(value, float) else str(value)
-    return text[:-2] if text.endswith(".0") else text
 
 
 def _excerpt(text: str) -> str:

@@ -90,7 +90,6 @@ def test_the_plan_export_with_control_characters_exports_and_imports_with_spaces
     assert "条例 への反映" in MilestoneStage.objects.filter(indicator__measure__plan=result.created).values_list("label", flat=True)
 
 
-
 # ---------------------------------------------------------------- texts longer than a cell holds: refused, or split in the report
 
 def test_split_text_never_loses_a_character():
@@ -154,7 +153,6 @@ def test_a_published_narrative_longer_than_a_cell_is_split_never_cut(client, see
     assert len(rows) == len(split_text(narrative)) > 2
     assert [r[0].value for r in rows] == [caption] + [f"{caption}（続き）"] * (len(rows) - 1)
     assert "".join(r[1].value for r in rows) == narrative
-
 
 
 # ---------------------------------------------------------------- texts that start like a formula stay text on every sheet
