@@ -7,6 +7,7 @@ longer than a cell). Every refusal is a located problem, and nothing is saved.
 
 import io
 import zipfile
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,8 +16,8 @@ from django.urls import reverse
 from exchange import result_template
 from exchange.cells import uploaded_text
 from exchange.plan_workbook import export_plan, import_plan
-from indicators.models import Indicator, ResultEntry
-from plans.models import Measure, ProgressNote
+from indicators.models import GradeBand, Indicator, IndicatorYear, ResultEntry
+from plans.models import Department, Measure, ProgressNote
 
 from .helpers import MAIN_NS, edited, open_xlsx, raw_number, raw_text, rezipped, row_of, sheet_xml_edited, with_raw_cell
 from .test_hostile_exports import assert_quoted, formula_like_plan
@@ -192,7 +193,7 @@ def test_an_emptied_sheet_is_refused_not_read_as_no_rows(seed_plan):
     assert problems_of(data)[0].startswith("シート「評価区分」・1行目：見出しが様式と違います")
 
 
-# ---------------------------------------------------------------- texts longer than a cell
+# ---------------------------------------------------------------- texts longer than a cell or their field
 
 def test_an_uploaded_cell_longer_than_a_cell_holds_is_a_located_problem(report, people):
     user = people["shokuin"]
@@ -202,6 +203,83 @@ def test_an_uploaded_cell_longer_than_a_cell_holds_is_a_located_problem(report, 
     upload = result_template.read_upload(user, report, data)
     assert [(p.sheet, p.cell) for p in upload.problems] == [("活動経過", f"C{row}")]
     assert "40,000 文字" in upload.problems[0].message
+
+
+def test_texts_longer_than_their_fields_are_located_problems_at_reading(seed_plan):
+    def spoil(workbook):
+        workbook["推進項目"]["C2"] = "長" * 201            # title: 200
+        workbook["担当課"]["D2"] = "課" * 51              # section: 50 (PostgreSQL refused it with a server error)
+        workbook["指標"]["E2"] = "単" * 21                # unit: 20
+        workbook["評価区分"]["A2"] = "評" * 21            # label: 20
+        workbook["指標"]["K2"] = "検討80% → 条例への反映 → 実施 → " + "段" * 101  # stage label: 100
+    assert problems_of(edited(renamed(export_plan(seed_plan)), spoil)) == [
+        "シート「推進項目」・C2：「推進項目名称」が長すぎます（201 文字）。200 文字以内にしてください。",
+        "シート「担当課」・D2：「課・室」が長すぎます（51 文字）。50 文字以内にしてください。",
+        "シート「指標」・E2：「単位」が長すぎます（21 文字）。20 文字以内にしてください。",
+        "シート「指標」・K2：段階「段段段段段段段段段段段段段段段段段段段段」が長すぎます（101 文字）。100 文字以内にしてください。",
+        "シート「評価区分」・A2：「評価」が長すぎます（21 文字）。20 文字以内にしてください。",
+    ]
+    assert not Department.objects.filter(section__startswith="課課").exists()
+
+
+# ---------------------------------------------------------------- targets and grade bands read as results are
+
+def test_targets_are_read_with_the_indicators_unit_and_precision(seed_plan):
+    data = renamed(export_plan(seed_plan))
+    rate_row = target_row(data, 10, 1)  # 0.28%, 2 decimals
+    hours_row = target_row(data, 2, 1)  # 時間, whole numbers
+
+    def spoil(workbook):
+        sheet = workbook["目標値"]
+        sheet[f"D{rate_row}"] = 0.285                         # more decimals than the indicator has
+        sheet[f"D{rate_row + 1}"] = 0.29                      # fine
+        sheet[f"D{hours_row}"] = 1e12                         # larger than a figure can be stored
+        sheet[f"D{hours_row + 1}"] = "９５，０００時間"          # typed as text, with the unit: read as results are
+        sheet[f"D{hours_row + 2}"] = "95,000件"              # another unit
+    problems = problems_of(edited(data, spoil))
+    assert problems == [
+        f"シート「目標値」・D{hours_row}：値が大きすぎます。桁数を確かめてください。",
+        f"シート「目標値」・D{hours_row + 2}：「95,000件」の「件」は読めません。この指標の単位は「時間」です。数字だけか、数字と「時間」で入力してください（例: 34,068時間）。",
+        f"シート「目標値」・D{rate_row}：この指標は小数点以下2桁までで入力してください。",
+    ]
+    result = import_plan(edited(data, lambda wb: wb["目標値"].cell(row=hours_row + 1, column=4, value="９５，０００時間")))
+    assert result.ok, result.problems
+    assert IndicatorYear.objects.get(indicator__measure__plan=result.created, indicator__measure__number=2,
+                                     indicator__slot=1, fiscal_year=2024).target_value == 95000
+
+
+def test_an_infinite_target_is_refused_not_stored_as_zero(seed_plan):
+    data = renamed(export_plan(seed_plan))
+    row = target_row(data, 2, 1)
+    assert problems_of(with_raw_cell(data, "目標値", f"D{row}", raw_number(f"D{row}", "1E309"))) == [
+        f"シート「目標値」・D{row}：数値が大きすぎるか、数値として読めない値です。数値を入力し直してください。"]
+
+
+def test_grade_band_rates_are_finite_with_one_decimal_and_fit_the_field(seed_plan):
+    data = renamed(export_plan(seed_plan))
+
+    def spoil(workbook):
+        workbook["評価区分"]["B2"] = 100.05
+        workbook["評価区分"]["B3"] = 1e6
+        workbook["評価区分"]["B4"] = -1
+    assert problems_of(edited(data, spoil)) == [
+        "シート「評価区分」・B2：下限の達成率は小数点以下1桁までで入力してください。",
+        "シート「評価区分」・B3：下限の達成率が大きすぎます（99999.9まで）。",
+        "シート「評価区分」・B4：下限の達成率は0以上の数値で入力してください。",
+    ]
+    assert problems_of(with_raw_cell(data, "評価区分", "B2", raw_number("B2", "1E309"))) == [
+        "シート「評価区分」・B2：数値が大きすぎるか、数値として読めない値です。数値を入力し直してください。"]
+    result = import_plan(edited(data, lambda wb: wb["評価区分"].cell(row=3, column=2, value=82.5)))
+    assert result.ok and GradeBand.objects.get(plan=result.created, label="概ね達成").min_rate == Decimal("82.5")
+
+
+def test_decimal_places_and_numbers_beyond_their_fields_are_located(seed_plan):
+    def spoil(workbook):
+        workbook["指標"]["F2"] = 7          # at most 4
+        workbook["推進項目"]["A2"] = 10**20  # a small integer field
+    problems = problems_of(edited(renamed(export_plan(seed_plan)), spoil))
+    assert "シート「指標」・F2：「小数点以下の桁数」が大きすぎます（4まで）。" in problems
+    assert "シート「推進項目」・A2：「事業No.」が大きすぎます（32767まで）。" in problems
 
 
 # ---------------------------------------------------------------- text is text, whatever it starts with; formulas are refused
