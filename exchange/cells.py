@@ -15,7 +15,8 @@ from lxml import etree
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet._reader import WorkSheetParser  # openpyxl's cell parser: to locate a cell it could not read
 from openpyxl.xml.constants import SHARED_STRINGS
 
 logger = logging.getLogger(__name__)
@@ -349,7 +350,8 @@ class UploadedWorkbook:
 
     @property
     def sheetnames(self) -> list[str]:
-        return self._workbook.sheetnames
+        """The worksheets, in order (a chart sheet is no sheet of ours)."""
+        return [title for title in self._workbook.sheetnames if title in self._parts]
 
     def close(self) -> None:
         self._workbook.close()
@@ -384,7 +386,7 @@ class UploadedWorkbook:
         values = []
         try:
             for number, cells in self.rows(title, width):
-                values.append([None if cell.value is None else cell.value for cell in cells])
+                values.append([cell.value for cell in cells])
                 if number == count:
                     break
         except CellUnreadable:
@@ -394,8 +396,6 @@ class UploadedWorkbook:
     def _unreadable_cell(self, title: str, read: int) -> str:
         """Where the cell openpyxl could not read is: found by parsing each cell again, on this rare path only."""
         try:
-            from openpyxl.worksheet._reader import WorkSheetParser
-
             worksheet = self._workbook[title]
             with self._reader.archive.open(self._parts[title]) as source:
                 parser = WorkSheetParser(source, worksheet._shared_strings, data_only=False,
@@ -409,8 +409,8 @@ class UploadedWorkbook:
                         for cell in row:
                             try:
                                 parser.parse_cell(cell)
-                            except Exception:
-                                return cell.get("r") or f"{parser.row_counter}行目"
+                            except Exception:  # a cell without r="…" counts on from the one before it
+                                return cell.get("r") or f"{get_column_letter(parser.col_counter)}{parser.row_counter}"
                         return f"{parser.row_counter}行目"
                     row.clear()
         except Exception:
