@@ -21,8 +21,9 @@ from .helpers import open_xlsx, row_of
 from .test_plan_workbook import renamed
 from .test_result_template import fill
 
-CONTROL = "\x00\x01\x08\x0b\x0c\x0e\x1f"  # what a word processor's paste can carry; tab, LF, CR are fine
-UNWRITABLE = CONTROL + "\ufffe\uffff"
+# What a word processor's paste can carry (tab, LF and CR are fine); NUL too, though PostgreSQL cannot store it.
+CONTROL = "\x01\x08\x0b\x0c\x0e\x1f"
+UNWRITABLE = "\x00" + CONTROL + "\ufffe\uffff"
 
 
 def text_of(workbook) -> str:
@@ -59,7 +60,7 @@ def test_a_published_report_with_control_characters_still_downloads(client, seed
 
 
 def test_a_draft_report_with_control_characters_downloads_for_the_reform_office(client, report, people):
-    ProgressNote.objects.filter(report=report, measure__number=2).update(text="下書き\x0bの記述\x00", status="submitted")
+    ProgressNote.objects.filter(report=report, measure__number=2).update(text="下書き\x0bの記述\x1f", status="submitted")
     client.force_login(people["reviewer"])
     response = client.get(reverse("exchange:report-xlsx", args=[report.plan.slug, "2024-09-01"]))
     assert response.status_code == 200
