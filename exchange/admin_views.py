@@ -19,6 +19,7 @@ from reports.models import ProgressReport
 from reports.workflow import EditConflict
 
 from . import plan_workbook, result_template
+from .cells import ExportRefused
 from .views import XLSX, _attachment
 
 RESULT_SESSION_KEY = "exchange_result_upload"
@@ -37,7 +38,12 @@ def result_template_download(request, report_id):
     report = _open_report(report_id)
     if not result_template.editable_notes(request.user, report):
         raise permissions.NotAllowed("この報告で入力できる推進項目がありません。")
-    response = HttpResponse(result_template.template_workbook(request.user, report), content_type=XLSX)
+    try:
+        workbook = result_template.template_workbook(request.user, report)
+    except ExportRefused as refused:
+        messages.error(request, f"結果入力ブックを作れませんでした：{refused.message}")
+        return redirect("exchange_admin:result-upload", report.pk)
+    response = HttpResponse(workbook, content_type=XLSX)
     return _attachment(response, result_template.template_filename(report))
 
 
@@ -100,5 +106,10 @@ def plan_import(request):
 def plan_export(request, plan_slug):
     plan = get_object_or_404(Plan, slug=plan_slug)
     permissions.require(request.user, permissions.VIEW, plan)
-    response = HttpResponse(plan_workbook.export_plan(plan), content_type=XLSX)
+    try:
+        workbook = plan_workbook.export_plan(plan)
+    except ExportRefused as refused:
+        messages.error(request, f"計画ブックを書き出せませんでした：{refused.message}")
+        return redirect(reverse("admin:plans_plan_change", args=[plan.pk]))
+    response = HttpResponse(workbook, content_type=XLSX)
     return _attachment(response, f"計画ブック_{plan.slug}.xlsx")

@@ -8,22 +8,25 @@ and import are exact inverses: a plan exported and imported again is the same.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.validators import MaxValueValidator
+from django.db import DataError, IntegrityError, transaction
 from simple_history.utils import bulk_create_with_history
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from indicators.models import GradeBand, Indicator, IndicatorYear, MilestoneStage
 from core import fiscal_years
+from core.parsing import ParseError, normalize, parse_quantity
 from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
 
 from .cells import (
-    HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, read_workbook, sheet_rows, text_cell,
-    unit_number_format,
+    CELL_TEXT_LIMIT, HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, number_text, read_workbook,
+    sheet_rows, text_cell, unit_number_format,
 )
 
 FORMAT_NAME = "経営改革推進計画 計画ブック"
@@ -49,6 +52,12 @@ HEADERS = {
 }
 KIND_LABELS = dict(Indicator.Kind.choices)
 DIRECTION_LABELS = dict(Indicator.Direction.choices)
+# Measure numbers, slots, positions and decimal places are small integer fields.
+SMALL_INTEGER_MAX = 32767
+MAX_DECIMAL_PLACES = next(v.limit_value for v in Indicator._meta.get_field("decimal_places").validators
+                          if isinstance(v, MaxValueValidator))
+# A grade band's lowest rate: DecimalField(max_digits=6, decimal_places=1).
+_RATE_FIELD = GradeBand._meta.get_field("min_rate")
 COLUMN_WIDTHS = {"計画": [14, 80], "推進項目": [8, 8, 40, 24, 60, 60], "柱": [6, 10, 60], "指標": [8, 8, 40, 8, 8, 8, 40, 12, 12, 8, 40]}
 
 
@@ -165,20 +174,32 @@ class _Reader:
                 cells[header] = value
             yield number, cells
 
-    def text(self, title, number, cells, header, required=True):
+    def text(self, title, number, cells, header, required=True, field=None):
+        """A text cell; `field` is the model field it goes to, whose length it must fit (never cut)."""
         value = cells[header]
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.problem(title, self.ref(title, number, header), f"「{header}」を入力してください。")
             return ""
         if not isinstance(value, str):
-            value = str(value)
-        return value.strip() if "\n" not in value else value.strip("\n")
+            value = number_text(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+        value = value.strip() if "\n" not in value else value.strip("\n")
+        self.fits(title, self.ref(title, number, header), f"「{header}」", value, field)
+        return value
 
-    def integer(self, title, number, cells, header, minimum=0):
+    def fits(self, title, cell, what, value, field):
+        limit = (field.max_length if field is not None else None) or CELL_TEXT_LIMIT
+        if len(value) > limit:
+            self.problem(title, cell, f"{what}が長すぎます（{len(value):,} 文字）。{limit:,} 文字以内にしてください。")
+
+    def integer(self, title, number, cells, header, minimum=0, maximum=SMALL_INTEGER_MAX):
         value = cells[header]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < minimum:
+        if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+                or int(value) != value or value < minimum):
             self.problem(title, self.ref(title, number, header), f"「{header}」は{minimum}以上の整数で入力してください。")
+            return None
+        if value > maximum:
+            self.problem(title, self.ref(title, number, header), f"「{header}」が大きすぎます（{maximum}まで）。")
             return None
         return int(value)
 
@@ -222,7 +243,7 @@ def read_plan_workbook(upload) -> PlanImport:
 
 def _read(workbook, result: PlanImport) -> None:
     reader = _Reader(workbook, result)
-    if "形式" not in workbook.sheetnames or [c for c in next(workbook["形式"].iter_rows(values_only=True, max_row=1), ())][:2] != [FORMAT_NAME, FORMAT_VERSION]:
+    if [row[:2] for row in workbook.leading_values("形式", 1, 2)] != [[FORMAT_NAME, FORMAT_VERSION]]:
         result.problems.append(Problem("形式", "A1", f"「{FORMAT_NAME}」（版 {FORMAT_VERSION}）の様式ではありません。書き出した計画ブックを使ってください。"))
         return
 
@@ -236,7 +257,8 @@ def _read(workbook, result: PlanImport) -> None:
         if attribute.endswith("fiscal_year"):
             result.plan[attribute] = reader.fiscal_year("計画", number, cells, "値")
         else:
-            result.plan[attribute] = reader.text("計画", number, cells, "値", required=attribute in ("slug", "title", "municipality"))
+            result.plan[attribute] = reader.text("計画", number, cells, "値", required=attribute in ("slug", "title", "municipality"),
+                                                 field=Plan._meta.get_field(attribute))
     for label, attribute in PLAN_FIELDS:
         if attribute not in result.plan:
             reader.problem("計画", "", f"「{label}」の行がありません。")
@@ -248,7 +270,8 @@ def _read(workbook, result: PlanImport) -> None:
 
     pillar_numbers = set()
     for number, cells in reader.rows("柱"):
-        pillar = {"number": reader.integer("柱", number, cells, "番号", 1), "name": reader.text("柱", number, cells, "名称"),
+        pillar = {"number": reader.integer("柱", number, cells, "番号", 1),
+                  "name": reader.text("柱", number, cells, "名称", field=Pillar._meta.get_field("name")),
                   "aim": reader.text("柱", number, cells, "取組視点", required=False), "row": number}
         if pillar["number"] in pillar_numbers:
             reader.problem("柱", f"A{number}", f"番号 {pillar['number']} の柱が重複しています。")
@@ -260,8 +283,8 @@ def _read(workbook, result: PlanImport) -> None:
         measure = {
             "number": reader.integer("推進項目", number, cells, "事業No.", 1),
             "pillar": reader.integer("推進項目", number, cells, "柱番号", 1),
-            "title": reader.text("推進項目", number, cells, "推進項目名称"),
-            "subtitle": reader.text("推進項目", number, cells, "副題", required=False),
+            "title": reader.text("推進項目", number, cells, "推進項目名称", field=Measure._meta.get_field("title")),
+            "subtitle": reader.text("推進項目", number, cells, "副題", required=False, field=Measure._meta.get_field("subtitle")),
             "current_situation": reader.text("推進項目", number, cells, "現状と課題", required=False),
             "approach": reader.text("推進項目", number, cells, "課題解決に向けた方向性・活動内容", required=False),
             "row": number,
@@ -282,8 +305,8 @@ def _read(workbook, result: PlanImport) -> None:
         assignment = {
             "measure": reader.integer("担当課", number, cells, "事業No.", 1),
             "position": reader.integer("担当課", number, cells, "順序", 1),
-            "division": reader.text("担当課", number, cells, "部・室", required=False),
-            "section": reader.text("担当課", number, cells, "課・室"),
+            "division": reader.text("担当課", number, cells, "部・室", required=False, field=Department._meta.get_field("division")),
+            "section": reader.text("担当課", number, cells, "課・室", field=Department._meta.get_field("section")),
         }
         known_measure("担当課", number, assignment["measure"])
         key = (assignment["measure"], assignment["position"])
@@ -297,10 +320,10 @@ def _read(workbook, result: PlanImport) -> None:
         indicator = {
             "measure": reader.integer("指標", number, cells, "事業No.", 1),
             "slot": reader.integer("指標", number, cells, "指標番号", 1),
-            "name": reader.text("指標", number, cells, "名称"),
+            "name": reader.text("指標", number, cells, "名称", field=Indicator._meta.get_field("name")),
             "name_is_provisional": reader.flag("指標", number, cells, "仮の名称"),
-            "unit": reader.text("指標", number, cells, "単位", required=False),
-            "decimal_places": reader.integer("指標", number, cells, "小数点以下の桁数", 0),
+            "unit": reader.text("指標", number, cells, "単位", required=False, field=Indicator._meta.get_field("unit")),
+            "decimal_places": reader.integer("指標", number, cells, "小数点以下の桁数", 0, MAX_DECIMAL_PLACES),
             "note": reader.text("指標", number, cells, "注記", required=False),
             "kind": reader.choice("指標", number, cells, "種類", KIND_LABELS),
             "direction": reader.choice("指標", number, cells, "方向", DIRECTION_LABELS),
@@ -316,6 +339,8 @@ def _read(workbook, result: PlanImport) -> None:
             reader.problem("指標", f"K{number}", "段階の指標には段階を「→」で区切って入力してください。")
         if indicator["kind"] == Indicator.Kind.NUMERIC and indicator["stages"]:
             reader.problem("指標", f"K{number}", "数値の指標に段階は入力できません。")
+        for stage in indicator["stages"]:
+            reader.fits("指標", f"K{number}", f"段階「{stage[:20]}」", stage, MilestoneStage._meta.get_field("label"))
         indicator_kinds[key] = indicator
         result.indicators.append(indicator)
 
@@ -347,12 +372,11 @@ def _read(workbook, result: PlanImport) -> None:
             if text not in indicator["stages"]:
                 reader.problem("目標値", f"D{number}", f"「{value}」はこの指標の段階にありません。")
             target["stage"] = text
-        elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            reader.problem("目標値", f"D{number}", f"目標値「{value}」は数値ではありません。数値、「{NOT_SET}」または「{NOT_APPLICABLE}」を入力してください。")
-        elif value < 0:
-            reader.problem("目標値", f"D{number}", "目標値に負の数は使えません。")
         else:
-            target["value"] = _decimal(value)
+            try:
+                target["value"] = target_value(value, indicator)
+            except ParseError as error:
+                reader.problem("目標値", f"D{number}", error.message)
         result.targets.append(target)
 
     # Every indicator gets every year of the plan: a year the workbook leaves out is 未設定,
@@ -365,19 +389,48 @@ def _read(workbook, result: PlanImport) -> None:
                                            "status": IndicatorYear.TargetStatus.NOT_SET, "value": None, "stage": None})
 
     for number, cells in reader.rows("評価区分"):
-        rate = cells["下限の達成率（%）"]
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0:
-            reader.problem("評価区分", f"B{number}", "下限の達成率は0以上の数値で入力してください。")
+        try:
+            rate = band_rate(cells["下限の達成率（%）"])
+        except ParseError as error:
+            reader.problem("評価区分", f"B{number}", error.message)
             rate = None
-        result.bands.append({"label": reader.text("評価区分", number, cells, "評価"), "min_rate": _decimal(rate) if rate is not None else None})
+        result.bands.append({"label": reader.text("評価区分", number, cells, "評価", field=GradeBand._meta.get_field("label")),
+                             "min_rate": rate})
 
 
-def _decimal(value) -> Decimal:
-    # Floats from a workbook carry binary noise (0.28 → 0.28000000000000003): keep 4 places, as the fields do.
-    try:
-        return Decimal(repr(value)).quantize(Decimal("0.0001")).normalize()
-    except InvalidOperation:
-        return Decimal(0)
+def target_value(value, indicator: dict | None) -> Decimal:
+    """A numeric target as a workbook holds it, read as a typed result is read (core.parsing).
+
+    A number cell is read as the text it shows, so its decimals count against the
+    indicator's precision (0.285 is refused for a 2-decimal indicator), as a
+    result's would; a text cell may carry the unit (95,000時間). Raises ParseError.
+    """
+    unit = (indicator or {}).get("unit") or ""
+    places = (indicator or {}).get("decimal_places")
+    places = MAX_DECIMAL_PLACES if places is None else places
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ParseError(f"目標値「{value}」は数値ではありません。数値、「{NOT_SET}」または「{NOT_APPLICABLE}」を入力してください。")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ParseError("目標値に負の数は使えません。")
+        return parse_quantity(number_text(value), unit=unit, decimal_places=places)
+    if not any(character.isdigit() for character in normalize(value)):
+        raise ParseError(f"目標値「{value.strip()[:50]}」は数値ではありません。数値、「{NOT_SET}」または「{NOT_APPLICABLE}」を入力してください。")
+    return parse_quantity(value, unit=unit, decimal_places=places)
+
+
+def band_rate(value) -> Decimal:
+    """A grade band's lowest achievement rate (%): a finite number, 0 or more, with at most 1 decimal. Raises ParseError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ParseError("下限の達成率は0以上の数値で入力してください。")
+    rate = Decimal(number_text(value)).normalize()
+    places = _RATE_FIELD.decimal_places
+    if rate.as_tuple().exponent < -places:
+        raise ParseError(f"下限の達成率は小数点以下{places}桁までで入力してください。")
+    if rate >= Decimal(10) ** (_RATE_FIELD.max_digits - places):
+        largest = Decimal(10) ** (_RATE_FIELD.max_digits - places) - Decimal(1).scaleb(-places)
+        raise ParseError(f"下限の達成率が大きすぎます（{largest}まで）。")
+    return rate.quantize(Decimal(1)) if rate.as_tuple().exponent > 0 else rate
 
 
 @transaction.atomic
@@ -460,6 +513,6 @@ def import_plan(upload, *, user=None) -> PlanImport:
             save_plan_import(result, user=user)
         except PlanImportFailed as failed:
             result.problems.extend(failed.problems)
-        except IntegrityError:
+        except (IntegrityError, DataError):  # the database's word, should a check above have missed something
             result.problems.append(Problem("", "", "データベースの制約に合わない行があるため保存できませんでした。内容を確かめてください。"))
     return result

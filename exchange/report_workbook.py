@@ -22,7 +22,7 @@ from core import fiscal_years
 from reports import publication
 from reports.models import ProgressNote, ProgressReport
 
-from .cells import HEADER_FILL, HEADER_FONT, WRAP, number_cell, text_cell, unit_number_format
+from .cells import HEADER_FILL, HEADER_FONT, WRAP, number_cell, split_text, text_cell, unit_number_format, workbook_text
 
 THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -39,6 +39,8 @@ SHEET_WIDTHS = [22, 16, 22, 22, 18]
 TEXT_WIDTH = sum(SHEET_WIDTHS[1:])
 SUMMARY_HEADER = ["事業No.", "推進項目名称", "柱", "指標", "指標名", "年度", "目標値", "結果", "達成率（%）", "評価"]
 SUMMARY_WIDTHS = [8, 36, 10, 6, 44, 12, 18, 18, 12, 12]
+# Characters Excel keeps of a page header (it refuses a longer one).
+HEADER_LIMIT = 255
 
 
 def _lines(text: str, width: int) -> int:
@@ -50,6 +52,12 @@ def _lines(text: str, width: int) -> int:
     return total
 
 
+def _header_text(text: str) -> str:
+    """A page header as Excel takes it: "&" starts a code there (&P is the page number), so it is doubled."""
+    text = workbook_text(text).replace("\n", " ").replace("&", "&&")
+    return text if len(text) <= HEADER_LIMIT else text[: HEADER_LIMIT - 1].rstrip("&") + "…"
+
+
 def _print_setup(sheet, header: str) -> None:
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.orientation = Worksheet.ORIENTATION_PORTRAIT
@@ -59,7 +67,7 @@ def _print_setup(sheet, header: str) -> None:
     sheet.page_margins.left = sheet.page_margins.right = 0.5
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
     sheet.print_options.horizontalCentered = True
-    sheet.oddHeader.center.text = header
+    sheet.oddHeader.center.text = _header_text(header)
     sheet.oddFooter.center.text = "&P / &N"
 
 
@@ -146,9 +154,13 @@ def _measure_sheet(workbook: Workbook, data: _ReportData, measure) -> None:
     def text(value, centered=False):
         return text_cell(sheet, value, style="centered" if centered else "text")
 
-    def long_text(caption, value):
-        add([label(caption), text(value), text(""), text(""), text("")],
-            height=max(30, 15 * _lines(value, TEXT_WIDTH)), merge="B{r}:E{r}")
+    def long_text(caption, value, minimum=30):
+        # A text longer than a cell holds (32,767 characters) goes on in the rows below, marked （続き）:
+        # it is never cut, and never stops the workbook. Typed input is limited far below that, but a
+        # published report is frozen, and its download must work for whatever text it was published with.
+        for index, piece in enumerate(split_text(value or "")):
+            add([label(caption if index == 0 else f"{caption}（続き）"), text(piece), text(""), text(""), text("")],
+                height=max(minimum, 15 * _lines(piece, TEXT_WIDTH)), merge="B{r}:E{r}")
 
     add([label("取組視点"), text(f"5つの柱{measure.pillar.label}"), text(""), text(""), text("")], merge="B{r}:E{r}")
     add([label("事業No."), label("推進項目名称"), label(""), label(""), label("担当課")], merge="B{r}:D{r}")
@@ -159,8 +171,7 @@ def _measure_sheet(workbook: Workbook, data: _ReportData, measure) -> None:
     long_text("課題解決に向けた方向性・活動内容", measure.approach)
     for indicator in measure.indicators.all():
         name = indicator.name + ("（仮称：原資料で名称が失われたため資料の記述から補ったもの）" if indicator.name_is_provisional else "")
-        add([label(f"指標{indicator.slot_label}"), text(name), text(""), text(""), text("")],
-            height=max(20, 15 * _lines(name, TEXT_WIDTH)), merge="B{r}:E{r}")
+        long_text(f"指標{indicator.slot_label}", name, minimum=20)
         add([label("年度"), label("目標値（各年度末時点）"), label("結果"), label("達成率（%）"), label("評価")])
         for year in data.by_indicator.get(indicator.pk, []):
             assessment = data.assessments[(indicator.pk, year.fiscal_year)]
@@ -172,8 +183,7 @@ def _measure_sheet(workbook: Workbook, data: _ReportData, measure) -> None:
                 text(assessment.label, centered=True),
             ])
         if indicator.note:
-            add([label("注記"), text(indicator.note), text(""), text(""), text("")],
-                height=max(20, 15 * _lines(indicator.note, TEXT_WIDTH)), merge="B{r}:E{r}")
+            long_text("注記", indicator.note, minimum=20)
     note = data.notes.get(measure.pk)
     caption = f"{fiscal_years.era_name(report.fiscal_year)}の活動経過・今後の予定"
     narrative = note.text if note else ""

@@ -29,8 +29,8 @@ from core.numbering import circled
 from reports.models import ProgressNote, ProgressReport
 
 from .cells import (
-    HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, read_workbook, sheet_rows, text_cell,
-    unit_number_format,
+    HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, number_text, read_workbook, sheet_rows,
+    text_cell, unit_number_format, workbook_text,
 )
 
 TEMPLATE_NAME = "経営改革推進計画 結果入力ブック"
@@ -41,6 +41,8 @@ RESULT_HEADER = ["事業No.", "推進項目名称", "指標", "指標名", "年�
 NARRATIVE_HEADER = ["事業No.", "推進項目名称", "活動経過・今後の予定"]
 RESULT_COLUMN = "G"
 OPEN = Protection(locked=False)
+# Excel refuses (and "repairs" away) a list validation whose formula is longer than this.
+LIST_FORMULA_LIMIT = 255
 HINT = "管理画面からダウンロードした結果入力ブックを使ってください。"
 
 
@@ -99,11 +101,12 @@ def template_workbook(user, report: ProgressReport) -> bytes:
             target = text_cell(sheet, year.target_stage.label if year.target_stage else year.get_target_status_display())
         if indicator.is_milestone:
             result = text_cell(sheet, entry.stage.label if entry and entry.stage else "", protection=OPEN)
-            labels = ",".join(s.label.replace(",", "，") for s in indicator.stages.all())
-            choice = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True, showErrorMessage=True,
-                                    errorTitle="段階を選んでください", error="一覧から段階を選んでください。")
-            choice.add(f"{RESULT_COLUMN}{row_number}")
-            sheet.data_validations.append(choice)
+            choices = _stage_list(indicator.stages.all())
+            if choices is not None:  # a help only: the server checks the stage named either way
+                choice = DataValidation(type="list", formula1=choices, allow_blank=True, showErrorMessage=True,
+                                        errorTitle="段階を選んでください", error="一覧から段階を選んでください。")
+                choice.add(f"{RESULT_COLUMN}{row_number}")
+                sheet.data_validations.append(choice)
         else:
             value = entry.value if entry else None
             result = number_cell(sheet, value, unit_number_format(indicator.unit, indicator.decimal_places), protection=OPEN)
@@ -122,6 +125,13 @@ def template_workbook(user, report: ProgressReport) -> bytes:
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+def _stage_list(stages) -> str | None:
+    """A list validation's formula naming the stages ("検討80%,条例への反映,実施"), or None when Excel would refuse it."""
+    labels = ",".join(workbook_text(s.label).replace(",", "，").replace('"', '""') for s in stages)
+    formula = f'"{labels}"'
+    return formula if len(formula) <= LIST_FORMULA_LIMIT else None
 
 
 def template_filename(report: ProgressReport) -> str:
@@ -176,7 +186,7 @@ def read_upload(user, report: ProgressReport, upload) -> ResultUpload:
 
 
 def _read(user, report, workbook, result: ResultUpload) -> None:
-    marker = [list(r) for r in workbook["形式"].iter_rows(values_only=True, max_row=2)] if "形式" in workbook.sheetnames else []
+    marker = workbook.leading_values("形式", 2, 2)
     if len(marker) < 2 or marker[0][:2] != [TEMPLATE_NAME, TEMPLATE_VERSION]:
         result.problems.append(Problem("形式", "A1", "結果入力ブックの様式ではありません。管理画面からダウンロードした様式を使ってください。"))
         return
@@ -230,7 +240,7 @@ def _read(user, report, workbook, result: ResultUpload) -> None:
             if indicator.is_milestone:
                 proposed = parse_stage(value if value is None else str(value), list(indicator.stages.all()))
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                proposed = parse_indicator_value(indicator, _number_text(value))
+                proposed = parse_indicator_value(indicator, number_text(value))
             else:
                 proposed = parse_indicator_value(indicator, value)
         except ParseError as error:
@@ -256,12 +266,6 @@ def _read(user, report, workbook, result: ResultUpload) -> None:
             result.changes.append(Change(measure_number, "活動経過・今後の予定", _excerpt(data["note"].text), _excerpt(text)))
     for note_id in [k for k, v in result.notes.items() if v["text"] is None and not v["results"]]:
         del result.notes[note_id]
-
-
-def _number_text(value) -> str:
-    """A spreadsheet number as the text it shows (0.28, not 0.28000000000000003)."""
-    text = repr(float(value)) if isinstance(value, float) else str(value)
-    return text[:-2] if text.endswith(".0") else text
 
 
 def _excerpt(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Values as staff type them: indicators/parsing.py reads them or says, in Japanese, why not."""
+"""Values as staff type them: core/parsing.py reads them or says, in Japanese, why not."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""The progress workflow (plans/workflow.py): draft → submitted → returned/approved → published."""
+"""The progress workflow (reports/workflow.py): draft → submitted → returned/approved → published."""
 
 import datetime
 from decimal import Decimal
