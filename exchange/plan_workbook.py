@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from indicators.models import GradeBand, Indicator, IndicatorYear, MilestoneStage
 from core import fiscal_years
 from core.parsing import ParseError, normalize, parse_quantity
+from indicators import presentation
 from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
 
 from .cells import (
@@ -33,8 +34,8 @@ FORMAT_NAME = "経営改革推進計画 計画ブック"
 FORMAT_VERSION = "1"
 STAGE_SEPARATOR = " → "
 YES, NO = "はい", "いいえ"
-NOT_APPLICABLE = "対象外"
-NOT_SET = "未設定"
+NOT_APPLICABLE = presentation.NOT_APPLICABLE  # 対象外
+NOT_SET = presentation.NOT_SET  # 未設定
 HINT = "書き出した計画ブックの様式を使ってください。"
 
 PLAN_FIELDS = [

@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Border, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from indicators import achievement
+from indicators import achievement, presentation
 from indicators.models import Indicator
 from core import fiscal_years
 from reports import publication
@@ -113,10 +113,8 @@ def _value_cell(sheet, indicator: Indicator, year, which: str, **style):
     """A target or result cell: a number with its unit in the format, or the right words."""
     if which == "target":
         status = year.target_status
-        if status == year.TargetStatus.NOT_APPLICABLE:
-            return text_cell(sheet, "対象外", **style)
-        if status == year.TargetStatus.NOT_SET:
-            return text_cell(sheet, "未設定", **style)
+        if status != year.TargetStatus.SET:
+            return text_cell(sheet, presentation.target_text(indicator, year), **style)  # 対象外 / 未設定
     value, stage = getattr(year, f"{which}_value"), getattr(year, f"{which}_stage")
     if stage is not None:
         return text_cell(sheet, stage.label, **style)

@@ -19,14 +19,14 @@ from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from indicators.models import IndicatorYear
-from reports.models import ResultEntry
-from core.parsing import ParseError, parse_indicator_value, parse_stage
 from core import fiscal_years
+from core.numbering import circled
+from core.parsing import ParseError, parse_indicator_value, parse_stage
+from indicators import presentation
+from indicators.models import IndicatorYear, MilestoneStage
 from plans import permissions
 from reports import workflow
-from core.numbering import circled
-from reports.models import ProgressNote, ProgressReport
+from reports.models import ProgressNote, ProgressReport, ResultEntry
 
 from .cells import (
     HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, number_text, read_workbook, sheet_rows,
@@ -98,7 +98,7 @@ def template_workbook(user, report: ProgressReport) -> bytes:
         if year.target_status == year.TargetStatus.SET and year.target_stage is None:
             target = number_cell(sheet, year.target_value, unit_number_format(indicator.unit, indicator.decimal_places))
         else:
-            target = text_cell(sheet, year.target_stage.label if year.target_stage else year.get_target_status_display())
+            target = text_cell(sheet, presentation.target_text(indicator, year))
         if indicator.is_milestone:
             result = text_cell(sheet, entry.stage.label if entry and entry.stage else "", protection=OPEN)
             choices = _stage_list(indicator.stages.all())
@@ -174,8 +174,7 @@ def _show(indicator, value) -> str:
         return "（なし）"
     if hasattr(value, "label"):
         return value.label
-    from core.formatting import format_value
-    return format_value(indicator, value)
+    return presentation.result_text(indicator, value)
 
 
 def read_upload(user, report: ProgressReport, upload) -> ResultUpload:
@@ -280,8 +279,6 @@ def save_upload(user, session_data: dict) -> int:
     Raises workflow.EditConflict when someone changed a note since the preview,
     ValidationError or permissions.NotAllowed when something is refused.
     """
-    from indicators.models import MilestoneStage
-
     saved = 0
     for note_id, data in session_data["notes"].items():
         note = ProgressNote.objects.get(pk=int(note_id), report_id=session_data["report"])

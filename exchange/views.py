@@ -1,4 +1,5 @@
 import datetime
+from urllib.parse import quote
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -15,8 +16,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
-    from urllib.parse import quote
-
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
 
