@@ -30,6 +30,10 @@ ERAS = (
     Era("昭和", "S", 1926),
 )
 EARLIEST_FISCAL_YEAR = ERAS[-1].first_fiscal_year
+# The last fiscal year whose report (up to a year after it ends) still has a calendar date.
+LATEST_FISCAL_YEAR = 9997
+# The first day an era name can be given to (昭和元年12月25日).
+EARLIEST_DATE = datetime.date(1926, 12, 25)
 
 
 def era_of(fiscal_year: int) -> tuple[Era, int]:

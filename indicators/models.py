@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from core import fiscal_years
 from core.numbering import circled
 from core.text import NormalizesText, limit_help
-from plans.models import Measure, Plan, long_text_limit
+from plans.models import Measure, Plan, fiscal_year_range, long_text_limit
 
 
 class Indicator(NormalizesText, models.Model):
@@ -155,7 +155,7 @@ class IndicatorYear(YearFigures):
     """
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="years", verbose_name="指標")
-    fiscal_year = models.PositiveSmallIntegerField("年度（西暦）")
+    fiscal_year = models.PositiveSmallIntegerField("年度（西暦）", validators=fiscal_year_range())
 
     history = HistoricalRecords()
 

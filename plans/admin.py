@@ -16,6 +16,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -81,7 +82,9 @@ def admin_form_class(db_field):
 
 
 class ScopedFormFields:
-    """Every admin form (pages and inlines) reads text and numbers through the fields above."""
+    """Every admin form (pages and inlines) reads text and numbers through the fields above, and checks
+    the model field's range (years, dates) in the form: a value out of range never reaches the object
+    the page is shown again with (its title would name a fiscal year or date that has no era name)."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         form_class = admin_form_class(db_field)
@@ -89,7 +92,12 @@ class ScopedFormFields:
             kwargs["form_class"] = form_class
             if form_class is QuantityField:
                 kwargs.setdefault("widget", QuantityField.widget)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            for validator in db_field.validators:
+                if isinstance(validator, (MinValueValidator, MaxValueValidator)) and validator not in formfield.validators:
+                    formfield.validators.append(validator)
+        return formfield
 
 
 class ScopedAdminMixin(ScopedFormFields):

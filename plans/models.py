@@ -10,7 +10,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -20,6 +20,14 @@ from simple_history.models import HistoricalRecords
 from core import fiscal_years
 from core.numbering import circled
 from core.text import LONG_TEXT_MAX_LENGTH, NormalizesText, length_message, limit_help
+
+
+def fiscal_year_range() -> list:
+    """Fiscal years that can be named (昭和元年度 on) and whose reports have dates: checked by the forms too."""
+    return [
+        MinValueValidator(fiscal_years.EARLIEST_FISCAL_YEAR, message=f"{fiscal_years.EARLIEST_FISCAL_YEAR}年度以降を指定してください。"),
+        MaxValueValidator(fiscal_years.LATEST_FISCAL_YEAR, message=f"{fiscal_years.LATEST_FISCAL_YEAR}年度までで指定してください。"),
+    ]
 
 
 def long_text_limit(label: str) -> MaxLengthValidator:
@@ -49,8 +57,8 @@ class Plan(NormalizesText, models.Model):
     title = models.CharField("計画名", max_length=200)
     municipality = models.CharField("自治体名", max_length=100)
     policy = models.CharField("基づく方針", max_length=200, blank=True)
-    first_fiscal_year = models.PositiveSmallIntegerField("開始年度（西暦）")
-    last_fiscal_year = models.PositiveSmallIntegerField("終了年度（西暦）")
+    first_fiscal_year = models.PositiveSmallIntegerField("開始年度（西暦）", validators=fiscal_year_range())
+    last_fiscal_year = models.PositiveSmallIntegerField("終了年度（西暦）", validators=fiscal_year_range())
     introduction = models.TextField(
         "はじめに", blank=True, validators=[long_text_limit("はじめに")], help_text=limit_help(),
     )

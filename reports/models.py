@@ -31,6 +31,13 @@ class ReportIsPublished(ValidationError):
         super().__init__(message)
 
 
+def named_date() -> MinValueValidator:
+    """Dates that have an era name (reports are titled 令和5年9月1日現在): checked by the forms too."""
+    return MinValueValidator(
+        fiscal_years.EARLIEST_DATE, message=f"{fiscal_years.era_date(fiscal_years.EARLIEST_DATE)}以降の日付を指定してください。"
+    )
+
+
 def _report_is_published(report_id) -> bool:
     return report_id is not None and ProgressReport.objects.filter(pk=report_id, published_at__isnull=False).exists()
 
@@ -62,8 +69,10 @@ class ProgressReport(models.Model):
     """A plan's status as of a date (進捗状況 令和5年9月1日現在)."""
 
     plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="reports", verbose_name="計画")
-    as_of = models.DateField("基準日")
-    due_date = models.DateField("提出期限", null=True, blank=True, help_text="担当課が入力を終えて提出する期限")
+    as_of = models.DateField("基準日", validators=[named_date()])
+    due_date = models.DateField(
+        "提出期限", null=True, blank=True, validators=[named_date()], help_text="担当課が入力を終えて提出する期限",
+    )
     published_at = models.DateTimeField("公表日時", null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
