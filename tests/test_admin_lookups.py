@@ -24,7 +24,7 @@ ALWAYS_FOUND_OR_NOT = {
     "reports_progressnote_change", "reports_progressnote_history", "reports_progressreport_dashboard",
     "reports_progressreport_publish", "reports_progressreport_change", "plans_plan_change", "plans_plan_history",
     "plans_plan_delete", "plans_measure_change", "plans_measure_history", "indicators_indicatoryear_change",
-    "indicators_indicatoryear_history", "auth_user_change", "auth_user_password",
+    "indicators_indicatoryear_history", "auth_user_change", "auth_user_password_change",
 }
 
 
@@ -49,7 +49,7 @@ def test_every_object_url_is_covered():
     names = {name for _, name, _ in object_urls()}
     assert {"reports_progressnote_change", "reports_progressnote_history", "reports_progressnote_delete",
             "reports_progressreport_dashboard", "reports_progressreport_publish",
-            "plans_plan_simple_history", "auth_user_password"} <= names
+            "plans_plan_simple_history", "auth_user_password_change"} <= names
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
