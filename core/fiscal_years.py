@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .parsing import is_other_digit
+
 
 @dataclass(frozen=True)
 class Era:
@@ -28,6 +30,10 @@ ERAS = (
     Era("昭和", "S", 1926),
 )
 EARLIEST_FISCAL_YEAR = ERAS[-1].first_fiscal_year
+# The last fiscal year whose report (up to a year after it ends) still has a calendar date.
+LATEST_FISCAL_YEAR = 9997
+# The first day an era name can be given to (昭和元年12月25日).
+EARLIEST_DATE = datetime.date(1926, 12, 25)
 
 
 def era_of(fiscal_year: int) -> tuple[Era, int]:
@@ -50,12 +56,19 @@ def short_name(fiscal_year: int) -> str:
     return f"{era.short}{year}"
 
 
-_ERA_PATTERN = re.compile(r"^(?P<era>令和|平成|昭和|[RHS])(?P<year>元|\d{1,2})(?:年度?)?$")
-_GREGORIAN_PATTERN = re.compile(r"^(?P<year>\d{4})(?:年度?)?$")
+_ERA_PATTERN = re.compile(r"^(?P<era>令和|平成|昭和|[RHS])(?P<year>元|[0-9]{1,2})(?:年度?)?$")
+_GREGORIAN_PATTERN = re.compile(r"^(?P<year>[0-9]{4})(?:年度?)?$")
 
 
 def parse(text: str) -> int:
-    """The fiscal year a person wrote: 令和5年度, 令和元年度, R5, Ｒ５, 2023, 2023年度."""
+    """The fiscal year a person wrote: 令和5年度, 令和元年度, R5, Ｒ５, 2023, 2023年度.
+
+    Digits are half-width or full-width 0-9 only: NFKC would read 令和⑤ or 202³ as numbers,
+    so the text is checked before it is normalised.
+    """
+    other = next((c for c in str(text) if is_other_digit(c)), None)
+    if other is not None:
+        raise ValueError(f"「{text}」の「{other}」は数字として読めません。半角または全角の数字で入力してください（例: 令和5年度、R5、2023）。")
     normalized = unicodedata.normalize("NFKC", str(text)).strip().upper().replace(" ", "")
     match = _GREGORIAN_PATTERN.match(normalized)
     if match:

@@ -10,7 +10,10 @@ Used by the admin's forms and by spreadsheet uploads alike. Accepted:
 
 Refused with a Japanese message that says why: negative numbers (-5, −5, ▲5,
 △5, the last two being how Japanese accounts write them), more decimals than
-the indicator shows, numbers too large to store, and anything else (約3万, 3万人程度).
+the indicator shows, numbers too large to store, digits other than the
+half-width and full-width 0-9 (², ①, ٣, 𝟓: NFKC or Python would read them as
+numbers, so the text is checked before it is normalised), and anything else
+(約3万, 3万人程度).
 """
 
 from __future__ import annotations
@@ -23,12 +26,17 @@ from decimal import Decimal
 MAX_VALUE = Decimal("99999999999.9999")
 
 _NEGATIVE_SIGNS = "-−－‐‑‒–—―ー▲△"
-_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+# The characters a number may be written with, before normalisation: the README's forms only.
+DIGITS = "0123456789０１２３４５６７８９"
+NUMBER_CHARACTERS = DIGITS + ",，.．万億"
+# Spaces kept inside what is typed (and dropped before a unit); other spacing only at the ends.
+SPACES = " \u3000\u00a0"
+_NUMBER = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"
 _PLAIN = re.compile(rf"^(?P<number>{_NUMBER})$")
 _KANJI = re.compile(
     rf"^(?:(?P<oku>{_NUMBER})億)?(?:(?P<man>{_NUMBER})万)?(?P<rest>{_NUMBER})?$"
 )
-_LOOKS_LIKE_BAD_COMMAS = re.compile(r"^[\d,]+(?:\.\d+)?$")
+_LOOKS_LIKE_BAD_COMMAS = re.compile(r"^[0-9,]+(?:\.[0-9]+)?$")
 
 
 class ParseError(ValueError):
@@ -52,6 +60,33 @@ def _number(text: str) -> Decimal:
     return Decimal(text.replace(",", ""))
 
 
+def is_other_digit(character: str) -> bool:
+    """A character Unicode counts as a digit or number (², ①, ٣, 𝟓, Ⅻ; not 五) other than 0-9 and ０-９."""
+    return character not in DIGITS and unicodedata.category(character) in ("Nd", "No", "Nl")
+
+
+def refuse_other_digits(original: str, example: str = "34,068、１，８５４") -> None:
+    """Raise ParseError when `original` has a digit that is not 0-9 or ０-９ (checked before NFKC)."""
+    other = next((c for c in original if is_other_digit(c)), None)
+    if other is not None:
+        raise ParseError(
+            f"「{original}」の「{other}」は数字として読めません。"
+            f"半角または全角の数字（0〜9、０〜９）で入力してください（例: {example}）。"
+        )
+
+
+def _split_unit(original: str, unit: str) -> tuple[str, str]:
+    """(number, unit as typed): the shortest end of `original` that reads as `unit` (２５ｈａ, 100㎡)."""
+    wanted = normalize(unit)
+    if not wanted:
+        return original, ""
+    # NFKC turns one character into a few at most (㎡ → m2), so the unit is near the end.
+    for length in range(1, min(len(original), 4 * len(wanted) + 4) + 1):
+        if normalize(original[-length:]) == wanted:
+            return original[:-length].rstrip(SPACES + "\t"), original[-length:]
+    return original, ""
+
+
 def parse_quantity(text: str | None, *, unit: str = "", decimal_places: int = 4) -> Decimal | None:
     """The number in `text`, or None when it is blank.
 
@@ -66,22 +101,28 @@ def parse_quantity(text: str | None, *, unit: str = "", decimal_places: int = 4)
         return None
     if value[0] in _NEGATIVE_SIGNS or value.startswith("マイナス"):
         raise ParseError("負の数は入力できません。0以上の数値を入力してください。")
-    normalized_unit = normalize(unit)
-    trailing = re.search(r"[^\d.,万億]+$", value)
+    number_text, _ = _split_unit(original, unit)
+    refuse_other_digits(number_text, f"34,068{unit}、１，８５４")
+    value = normalize(number_text)
+    trailing = re.search(r"[^0-9.,万億]+$", value)
     if trailing and trailing.start() == 0:
         raise ParseError(f"「{original}」は数値として読めません。数字で入力してください（例: 34,068{unit}、１，８５４）。")
     if trailing:
-        if normalized_unit and trailing.group(0) == normalized_unit:
-            value = value[: -len(normalized_unit)]
-        elif normalized_unit:
+        if unit:
             raise ParseError(
                 f"「{original}」の「{trailing.group(0)}」は読めません。この指標の単位は「{unit}」です。"
                 f"数字だけか、数字と「{unit}」で入力してください（例: 34,068{unit}）。"
             )
-        else:
-            raise ParseError(
-                f"「{original}」の「{trailing.group(0)}」は読めません。この指標には単位がありません。数字だけで入力してください。"
-            )
+        raise ParseError(
+            f"「{original}」の「{trailing.group(0)}」は読めません。この指標には単位がありません。数字だけで入力してください。"
+        )
+    if any(c not in NUMBER_CHARACTERS and c not in SPACES for c in number_text):
+        raise ParseError(
+            f"「{original}」は数値として読めません。数字で入力してください（例: 34,068{unit}、１，８５４）。"
+        )
+    if ("万" in value or "億" in value) and ("万" in normalize(unit) or "億" in normalize(unit)):
+        # 3億5000万 for an indicator counted in 万円 would be read 10,000 times too large.
+        raise ParseError(f"この指標は「{unit}」単位です。万・億を使わず、「{unit}」単位の数字で入力してください（例: 350{unit}）。")
 
     match = _PLAIN.match(value)
     if match:

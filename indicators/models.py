@@ -12,10 +12,11 @@ from simple_history.models import HistoricalRecords
 
 from core import fiscal_years
 from core.numbering import circled
-from plans.models import Measure, Plan
+from core.text import NormalizesText, limit_help
+from plans.models import Measure, Plan, fiscal_year_range, long_text_limit
 
 
-class Indicator(models.Model):
+class Indicator(NormalizesText, models.Model):
     class Kind(models.TextChoices):
         NUMERIC = "numeric", "数値"
         MILESTONE = "milestone", "段階（マイルストーン）"
@@ -34,7 +35,9 @@ class Indicator(models.Model):
     decimal_places = models.PositiveSmallIntegerField(
         "小数点以下の桁数", default=0, validators=[MaxValueValidator(4)], help_text="表示の桁数（0.28% なら 2）"
     )
-    note = models.TextField("注記", blank=True, help_text="※印の注記や算出根拠")
+    note = models.TextField(
+        "注記", blank=True, validators=[long_text_limit("注記")], help_text=f"※印の注記や算出根拠。{limit_help()}",
+    )
     kind = models.CharField("種類", max_length=10, choices=Kind.choices, default=Kind.NUMERIC)
     direction = models.CharField("方向", max_length=10, choices=Direction.choices, default=Direction.HIGHER_IS_BETTER)
     is_cumulative = models.BooleanField("累計値", default=False, help_text="目標値・結果が計画開始からの累計です。")
@@ -78,7 +81,7 @@ class Indicator(models.Model):
         return self.direction == self.Direction.LOWER_IS_BETTER
 
 
-class MilestoneStage(models.Model):
+class MilestoneStage(NormalizesText, models.Model):
     """A stage of a milestone indicator, in order (検討80% → 条例への反映 → 実施)."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="stages", verbose_name="指標")
@@ -152,7 +155,7 @@ class IndicatorYear(YearFigures):
     """
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="years", verbose_name="指標")
-    fiscal_year = models.PositiveSmallIntegerField("年度（西暦）")
+    fiscal_year = models.PositiveSmallIntegerField("年度（西暦）", validators=fiscal_year_range())
 
     history = HistoricalRecords()
 
@@ -231,7 +234,7 @@ class IndicatorYear(YearFigures):
             raise ValidationError(errors)
 
 
-class GradeBand(models.Model):
+class GradeBand(NormalizesText, models.Model):
     """A grade of a plan (達成, 概ね達成, 未達成): the lowest achievement rate that earns it.
 
     The bands belong to the plan, so a later plan can grade otherwise (e.g. S/A/B/C).

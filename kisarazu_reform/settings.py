@@ -63,11 +63,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: oversized bodies (413) and too many fields (400) are
+    # refused with a Japanese page, DEBUG on or off (see kisarazu_reform/middleware.py).
+    "kisarazu_reform.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every 403 logged once, with the user and path, without a traceback.
+    "kisarazu_reform.middleware.ForbiddenLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -75,16 +80,21 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one user name
-# from one address, that pair is locked out for AXES_COOLOFF_TIME hours. Axes' backend must
+# Login throttling (django-axes): after DJANGO_AXES_FAILURE_LIMIT failed logins for one user
+# name from one address, that pair is locked out; after DJANGO_AXES_ADDRESS_FAILURE_LIMIT failed
+# logins from one address whatever the user names (password spraying), the address is. Both for
+# AXES_COOLOFF_TIME hours. Axes counts both (the two lockout parameter sets below); its callable
+# failure limit (kisarazu_reform.login_limits) says which limit applies. Axes' backend must
 # come first; it checks the lockout and otherwise leaves authentication to Django's.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_AXES_FAILURE_LIMIT", "5"))
+LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_AXES_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("DJANGO_AXES_ADDRESS_FAILURE_LIMIT", "30"))
+AXES_FAILURE_LIMIT = "kisarazu_reform.login_limits.failure_limit"
 AXES_COOLOFF_TIME = float(os.environ.get("DJANGO_AXES_COOLOFF_HOURS", "1"))  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 # Addresses are read from REMOTE_ADDR: behind a reverse proxy, have the WSGI server set it from the
@@ -150,6 +160,10 @@ SECURE_COOKIES = env_flag("DJANGO_SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
+# Only admin users have sessions (the public site sets none). A session ends after
+# DJANGO_SESSION_IDLE_HOURS without a request (a working day by default): every request renews it.
+SESSION_COOKIE_AGE = int(float(os.environ.get("DJANGO_SESSION_IDLE_HOURS", "8")) * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -163,7 +177,13 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 EXCHANGE_MAX_UPLOAD_BYTES = int(os.environ.get("EXCHANGE_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 EXCHANGE_MAX_ROWS = int(os.environ.get("EXCHANGE_MAX_ROWS", "20000"))
 EXCHANGE_MAX_UNPACKED_BYTES = int(os.environ.get("EXCHANGE_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = EXCHANGE_MAX_UPLOAD_BYTES + 1024 * 1024
+# Request bodies: kisarazu_reform.middleware refuses (413) a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+# or over EXCHANGE_MAX_UPLOAD_BYTES (and the form around it) on the workbook upload pages, before
+# reading it. What is accepted stays in memory: no upload is written to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_REQUEST_BYTES", str(2560 * 1024)))
+EXCHANGE_MAX_UPLOAD_REQUEST_BYTES = EXCHANGE_MAX_UPLOAD_BYTES + 64 * 1024  # the file and the form around it
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(EXCHANGE_MAX_UPLOAD_REQUEST_BYTES, DATA_UPLOAD_MAX_MEMORY_SIZE)
+CSRF_FAILURE_VIEW = "kisarazu_reform.middleware.csrf_failure"
 
 # Everything to standard output (the process manager or container keeps it), server errors
 # of django.request with their traceback included.

@@ -6,34 +6,175 @@ decides a rule. The scoped mixins below are shared by every app's admin.
 
 from __future__ import annotations
 
+import unicodedata
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.parsing import ParseError, parse_quantity, refuse_other_digits
+from core.text import normalize_text
+
 from . import permissions
 from .models import Department, DepartmentMembership, Measure, MeasureDepartment, Pillar, Plan
 
+# --- form fields of every admin form: text, numbers and digits read as everywhere else ----------
 
-class ScopedAdminMixin:
+
+class CleanTextField(forms.CharField):
+    """Text with line breaks as "\\n" and control characters dropped (core.text) before it is checked,
+    so a limit counts what is stored (a browser sends each line break as two characters)."""
+
+    def to_python(self, value):
+        return super().to_python(normalize_text(value))
+
+
+class QuantityField(forms.DecimalField):
+    """A number typed as staff type it (１，８５４, 0.28), read by core.parsing like every other number."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_quantity(str(value), decimal_places=self.decimal_places or 0)
+        except ParseError as error:
+            raise ValidationError(error.message, code="invalid") from error
+
+
+class WholeNumberField(forms.IntegerField):
+    """An integer in half-width or full-width digits only (Python's int() would read ٣ or 𝟓)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        try:
+            refuse_other_digits(text, "15、１５")
+        except ParseError as error:
+            raise ValidationError(error.message, code="invalid") from error
+        return super().to_python(unicodedata.normalize("NFKC", text))
+
+
+def admin_form_class(db_field):
+    """The form field class for a model field in the admin, or None for Django's own."""
+    if db_field.choices:
+        return None
+    if type(db_field) in (models.CharField, models.TextField):
+        return CleanTextField
+    if type(db_field) is models.DecimalField:
+        return QuantityField
+    if isinstance(db_field, models.IntegerField) and not isinstance(db_field, models.AutoField):
+        return WholeNumberField
+    return None
+
+
+class ScopedFormFields:
+    """Every admin form (pages and inlines) reads text and numbers through the fields above, and checks
+    the model field's range (years, dates) in the form: a value out of range never reaches the object
+    the page is shown again with (its title would name a fiscal year or date that has no era name)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        form_class = admin_form_class(db_field)
+        if form_class is not None and "form_class" not in kwargs:
+            kwargs["form_class"] = form_class
+            if form_class is QuantityField:
+                kwargs.setdefault("widget", QuantityField.widget)
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            for validator in db_field.validators:
+                if isinstance(validator, (MinValueValidator, MaxValueValidator)) and validator not in formfield.validators:
+                    formfield.validators.append(validator)
+        return formfield
+
+
+class ScopedAdminMixin(ScopedFormFields):
     """Rights from plans.permissions, for lists, pages and crafted requests alike.
 
     An object outside the user's scope is a 404 (Django's admin would redirect);
-    an action the role does not allow is a 403.
+    an action the role does not allow is a 403. One object lookup (find_object,
+    get_object_or_404) serves Django's pages and every custom admin view: an id
+    that is not one ("abc", NUL bytes, 1.5, 99999999999999999999) is a 404 too,
+    on SQLite and PostgreSQL alike, and never reaches the database.
     """
 
     def get_queryset(self, request):
         return permissions.scope(request.user, super().get_queryset(request))
 
+    # --- the one object lookup ----------------------------------------------------------------
+
+    def lookup_value(self, object_id, field=None):
+        """The id from a URL as a value of `field` (the primary key), or Http404 when it cannot be one."""
+        field = field if field is not None else self.model._meta.pk
+        text = unquote(str(object_id))
+        try:
+            if not text.isascii():
+                raise ValueError(text)
+            value = field.to_python(text)
+            field.run_validators(value)  # the column's range: 99999999999999999999 is no id
+        except (ValidationError, ValueError, TypeError, OverflowError):
+            raise Http404(self.not_found_message()) from None
+        if value is None:
+            raise Http404(self.not_found_message())
+        return value
+
+    def not_found_message(self) -> str:
+        return f"{self.model._meta.verbose_name}が見つからないか、表示する権限がありません。"
+
+    def find_object(self, request, object_id, queryset=None, from_field=None):
+        """The object the URL names within the user's scope (or `queryset`), or None."""
+        queryset = self.get_queryset(request) if queryset is None else queryset
+        model = queryset.model
+        field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+        try:
+            value = self.lookup_value(object_id, field)
+        except Http404:
+            return None
+        return queryset.filter(**{field.name: value}).first()
+
+    def get_object_or_404(self, request, object_id, queryset=None):
+        obj = self.find_object(request, object_id, queryset)
+        if obj is None:
+            raise Http404(self.not_found_message())
+        return obj
+
+    def get_object(self, request, object_id, from_field=None):
+        return self.find_object(request, object_id, from_field=from_field)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.lookup_value(object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.lookup_value(object_id)
+        history_model = getattr(self.model, self.model._meta.simple_history_manager_attribute).model
+        self.lookup_value(version_id, history_model._meta.pk)
         # A past version is for reading: saving it would bypass the workflow, its checks and its history.
         if request.method == "POST":
             raise PermissionDenied("変更履歴の画面から元に戻すことはできません。")
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_search_results(self, request, queryset, search_term):
+        # NUL and other control characters in a search are never in the data (and PostgreSQL refuses NUL).
+        return super().get_search_results(request, queryset, normalize_text(search_term))
+
+    # --- "view on site": only pages citizens may see ------------------------------------------
+
+    def view_on_site(self, obj):
+        """The public page of `obj` when citizens may see it, else None (no link, and /admin/r/ is a 404)."""
+        return None
 
     def has_module_permission(self, request):
         return permissions.can(request.user, permissions.VIEW, self.model)
@@ -58,8 +199,16 @@ class ScopedAdminMixin:
         super().save_model(request, obj, form, change)
 
 
-class ScopedInlineMixin:
+class ScopedInlineMixin(ScopedFormFields):
     """Inline rows follow the rights on their own model; deleting follows the parent's rules too."""
+
+    def view_on_site(self, obj):
+        # The link of a row is the one its own admin page would show (only public pages).
+        try:
+            model_admin = admin.site.get_model_admin(type(obj))
+        except NotRegistered:
+            return None
+        return model_admin.get_view_on_site_url(obj) if isinstance(model_admin, ScopedAdminMixin) else None
 
     def has_view_permission(self, request, obj=None):
         return permissions.can(request.user, permissions.VIEW, self.model)
@@ -101,6 +250,9 @@ class PlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             reverse("exchange_admin:plan-export", args=[plan.slug]), reverse("exchange_admin:plan-import"),
         )
 
+    def view_on_site(self, plan):
+        return plan.get_absolute_url() if plan.published_at else None
+
 
 @admin.register(Pillar)
 class PillarAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
@@ -108,11 +260,19 @@ class PillarAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_filter = ("plan",)
     list_select_related = ("plan",)
 
+    def view_on_site(self, pillar):
+        return pillar.get_absolute_url() if pillar.plan.published_at else None
+
 
 @admin.register(Department)
 class DepartmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ("division", "section")
     search_fields = ("division", "section")
+
+    def view_on_site(self, department):
+        # The public site names only departments in charge of a measure of a published plan.
+        in_public_plan = Plan.objects.published().filter(measures__assignments__department=department).exists()
+        return department.get_absolute_url() if in_public_plan else None
 
 
 class MeasureDepartmentInline(ScopedInlineMixin, admin.TabularInline):
@@ -157,6 +317,9 @@ class MeasureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="担当課")
     def department_names(self, measure):
         return "、".join(str(a.department) for a in measure.assignments.all())
+
+    def view_on_site(self, measure):
+        return measure.get_absolute_url() if measure.plan.published_at else None
 
 
 # --- users and their departments: administrators only -------------------------------------------
@@ -231,3 +394,29 @@ else:
         if admin.site.is_registered(model):
             admin.site.unregister(model)
         admin.site.register(model, type(f"Scoped{base.__name__}", (ScopedAdminMixin, base), {}))
+
+
+# --- "view on site" (/admin/r/<content type>/<id>/) ---------------------------------------------
+
+
+def view_on_site(request, content_type_id, object_id):
+    """The admin's "view on site" redirect, through the object's ModelAdmin.
+
+    Django's own redirects any staff user to any object's get_absolute_url, which
+    would tell the address of a plan not yet published. Here the object is looked
+    up like on every admin page (scope, malformed ids) and the redirect goes only
+    to a page citizens may see (ScopedAdminMixin.view_on_site); anything else is a 404.
+    """
+    content_type = ContentType.objects.filter(pk=content_type_id).first()
+    model = content_type.model_class() if content_type is not None else None
+    try:
+        model_admin = admin.site.get_model_admin(model) if model is not None else None
+    except NotRegistered:
+        model_admin = None
+    if not isinstance(model_admin, ScopedAdminMixin):
+        raise Http404("このデータには公開サイトのページがありません。")
+    obj = model_admin.get_object_or_404(request, object_id)
+    url = model_admin.get_view_on_site_url(obj)
+    if not url:
+        raise Http404("このデータは公開サイトに表示されていません。")
+    return HttpResponseRedirect(url)

@@ -10,6 +10,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -18,6 +19,20 @@ from simple_history.models import HistoricalRecords
 
 from core import fiscal_years
 from core.numbering import circled
+from core.text import LONG_TEXT_MAX_LENGTH, NormalizesText, length_message, limit_help
+
+
+def fiscal_year_range() -> list:
+    """Fiscal years that can be named (昭和元年度 on) and whose reports have dates: checked by the forms too."""
+    return [
+        MinValueValidator(fiscal_years.EARLIEST_FISCAL_YEAR, message=f"{fiscal_years.EARLIEST_FISCAL_YEAR}年度以降を指定してください。"),
+        MaxValueValidator(fiscal_years.LATEST_FISCAL_YEAR, message=f"{fiscal_years.LATEST_FISCAL_YEAR}年度までで指定してください。"),
+    ]
+
+
+def long_text_limit(label: str) -> MaxLengthValidator:
+    """The limit of a long text (core.text.LONG_TEXT_MAX_LENGTH), with a message that names the field."""
+    return MaxLengthValidator(LONG_TEXT_MAX_LENGTH, message=length_message(label))
 
 
 class PlanQuerySet(models.QuerySet):
@@ -37,14 +52,16 @@ class PlanQuerySet(models.QuerySet):
         )
 
 
-class Plan(models.Model):
+class Plan(NormalizesText, models.Model):
     slug = models.SlugField("URL名", max_length=40, unique=True, help_text="URLに使う英数字（例: 2023-2026）")
     title = models.CharField("計画名", max_length=200)
     municipality = models.CharField("自治体名", max_length=100)
     policy = models.CharField("基づく方針", max_length=200, blank=True)
-    first_fiscal_year = models.PositiveSmallIntegerField("開始年度（西暦）")
-    last_fiscal_year = models.PositiveSmallIntegerField("終了年度（西暦）")
-    introduction = models.TextField("はじめに", blank=True)
+    first_fiscal_year = models.PositiveSmallIntegerField("開始年度（西暦）", validators=fiscal_year_range())
+    last_fiscal_year = models.PositiveSmallIntegerField("終了年度（西暦）", validators=fiscal_year_range())
+    introduction = models.TextField(
+        "はじめに", blank=True, validators=[long_text_limit("はじめに")], help_text=limit_help(),
+    )
     published_at = models.DateTimeField(
         "公開日時", null=True, blank=True,
         help_text="空欄のあいだ、この計画とその報告は市民向けサイトに表示されません（次期計画の準備中など）。",
@@ -94,13 +111,13 @@ class Plan(models.Model):
                 raise ValidationError({field: f"{fiscal_years.EARLIEST_FISCAL_YEAR}年度以降を指定してください。"})
 
 
-class Pillar(models.Model):
+class Pillar(NormalizesText, models.Model):
     """One of a plan's pillars (5つの柱), with its aim (取組視点)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="pillars", verbose_name="計画")
     number = models.PositiveSmallIntegerField("番号")
     name = models.CharField("名称", max_length=50)
-    aim = models.TextField("取組視点", blank=True)
+    aim = models.TextField("取組視点", blank=True, validators=[long_text_limit("取組視点")], help_text=limit_help())
 
     history = HistoricalRecords()
 
@@ -131,7 +148,7 @@ class Pillar(models.Model):
         return reverse("public:pillar", args=[self.plan.slug, self.number])
 
 
-class Department(models.Model):
+class Department(NormalizesText, models.Model):
     """A section in charge (担当課): a division (部・室) and a section (課・室).
 
     The source's 関係各課 ("all related sections") is kept as a department with
@@ -202,7 +219,7 @@ class MeasureQuerySet(models.QuerySet):
         ).order_by("number")
 
 
-class Measure(models.Model):
+class Measure(NormalizesText, models.Model):
     """A numbered measure (推進項目) of a plan, under one pillar."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures", verbose_name="計画")
@@ -210,8 +227,14 @@ class Measure(models.Model):
     number = models.PositiveSmallIntegerField("事業No.")
     title = models.CharField("推進項目名称", max_length=200)
     subtitle = models.CharField("副題", max_length=200, blank=True, help_text="名称の後に括弧書きで添える語")
-    current_situation = models.TextField("現状と課題", blank=True, help_text="段落は空行で区切ります。")
-    approach = models.TextField("課題解決に向けた方向性・活動内容", blank=True, help_text="段落は空行で区切ります。")
+    current_situation = models.TextField(
+        "現状と課題", blank=True, validators=[long_text_limit("現状と課題")],
+        help_text=f"段落は空行で区切ります。{limit_help()}",
+    )
+    approach = models.TextField(
+        "課題解決に向けた方向性・活動内容", blank=True, validators=[long_text_limit("課題解決に向けた方向性・活動内容")],
+        help_text=f"段落は空行で区切ります。{limit_help()}",
+    )
     departments = models.ManyToManyField(
         Department, through="MeasureDepartment", related_name="measures", verbose_name="担当課"
     )

@@ -7,7 +7,6 @@ Rights come from plans.permissions and every change goes through reports.workflo
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
@@ -84,10 +83,7 @@ class ProgressReportAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         ] + super().get_urls()
 
     def _report(self, request, object_id) -> ProgressReport:
-        report = self.get_queryset(request).filter(pk=unquote(object_id)).select_related("plan").first()
-        if report is None:
-            raise Http404("進捗状況報告が見つからないか、表示する権限がありません。")
-        return report
+        return self.get_object_or_404(request, object_id, self.get_queryset(request).select_related("plan"))
 
     def dashboard_view(self, request, object_id):
         report = self._report(request, object_id)
@@ -154,17 +150,15 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return super().changelist_view(request, {"title": "推進項目ごとの活動経過・結果の入力", **(extra_context or {})})
 
     def get_object(self, request, object_id, from_field=None):
-        return (
-            self.get_queryset(request)
-            .select_related("report__plan", "measure", "submitted_by", "reviewed_by", "updated_by")
-            .filter(pk=object_id)
-            .first()
+        queryset = self.get_queryset(request).select_related(
+            "report__plan", "measure", "submitted_by", "reviewed_by", "updated_by"
         )
+        return self.find_object(request, object_id, queryset, from_field)
 
     def _note(self, request, object_id) -> ProgressNote:
-        note = self.get_object(request, unquote(object_id))
+        note = self.get_object(request, object_id)
         if note is None:
-            raise Http404("記述が見つからないか、表示する権限がありません。")
+            raise Http404(self.not_found_message())
         return note
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

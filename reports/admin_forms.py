@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 
 from core.formatting import format_number
 from core.parsing import ParseError, parse_indicator_value
+from core.text import LONG_TEXT_MAX_LENGTH, limit_help
 from indicators import presentation
 from indicators.models import Indicator, IndicatorYear
+from plans.admin import CleanTextField
 
 from .models import ProgressNote
 
@@ -78,15 +80,28 @@ class StageField(forms.ChoiceField):
         return self.stages.get(value) if value else None
 
 
+def long_text_field(label: str, help_text: str, rows: int) -> CleanTextField:
+    """A narrative or comment: control characters dropped (core.text), at most LONG_TEXT_MAX_LENGTH characters."""
+    return CleanTextField(
+        label=label, required=False, max_length=LONG_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": rows, "cols": 80}),
+        help_text=f"{help_text}{limit_help()}",
+        error_messages={
+            "max_length": f"{label}は{LONG_TEXT_MAX_LENGTH:,}字以内で入力してください（いまは%(show_value)d字です）。",
+        },
+    )
+
+
+def version_field() -> forms.IntegerField:
+    # The version the person started from (optimistic locking); anything else is a stale or crafted page.
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+
 class NoteForm(forms.Form):
     """A note's narrative and its proposed results, with the version the person started from."""
 
-    text = forms.CharField(
-        label="活動経過・今後の予定", required=False,
-        widget=forms.Textarea(attrs={"rows": 12, "cols": 80}),
-        help_text="段落は空行で区切ります。提出するには入力が必要です。",
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    text = long_text_field("活動経過・今後の予定", "段落は空行で区切ります。提出するには入力が必要です。", rows=12)
+    version = version_field()
 
     def __init__(self, note: ProgressNote, rows: list[IndicatorRows], *args, **kwargs):
         entries = {entry.indicator_year_id: entry for entry in note.result_entries.all()}
@@ -124,9 +139,5 @@ class NoteForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    comment = forms.CharField(
-        label="審査コメント", required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        help_text="差し戻すときは理由を必ず書いてください。担当課の画面に表示されます。",
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = long_text_field("審査コメント", "差し戻すときは理由を必ず書いてください。担当課の画面に表示されます。", rows=4)
+    version = version_field()

@@ -18,8 +18,10 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core import fiscal_years
+from core.text import NormalizesText, limit_help
 from indicators import presentation
 from indicators.models import IndicatorYear, MilestoneStage, YearFigures
+from plans.models import long_text_limit
 
 
 class ReportIsPublished(ValidationError):
@@ -27,6 +29,13 @@ class ReportIsPublished(ValidationError):
 
     def __init__(self, message: str = "公表済みの進捗状況報告は変更できません。"):
         super().__init__(message)
+
+
+def named_date() -> MinValueValidator:
+    """Dates that have an era name (reports are titled 令和5年9月1日現在): checked by the forms too."""
+    return MinValueValidator(
+        fiscal_years.EARLIEST_DATE, message=f"{fiscal_years.era_date(fiscal_years.EARLIEST_DATE)}以降の日付を指定してください。"
+    )
 
 
 def _report_is_published(report_id) -> bool:
@@ -60,8 +69,10 @@ class ProgressReport(models.Model):
     """A plan's status as of a date (進捗状況 令和5年9月1日現在)."""
 
     plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="reports", verbose_name="計画")
-    as_of = models.DateField("基準日")
-    due_date = models.DateField("提出期限", null=True, blank=True, help_text="担当課が入力を終えて提出する期限")
+    as_of = models.DateField("基準日", validators=[named_date()])
+    due_date = models.DateField(
+        "提出期限", null=True, blank=True, validators=[named_date()], help_text="担当課が入力を終えて提出する期限",
+    )
     published_at = models.DateTimeField("公表日時", null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -137,7 +148,7 @@ class ProgressReport(models.Model):
                 )
 
 
-class ProgressNote(models.Model):
+class ProgressNote(NormalizesText, models.Model):
     """A measure's entry in one progress report: its narrative (活動経過・今後の予定) and review state.
 
     Citizens see a note only once it is approved and its report is published.
@@ -151,9 +162,15 @@ class ProgressNote(models.Model):
 
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="notes", verbose_name="進捗状況報告")
     measure = models.ForeignKey("plans.Measure", on_delete=models.CASCADE, related_name="progress_notes", verbose_name="推進項目")
-    text = models.TextField("活動経過・今後の予定", blank=True, help_text="段落は空行で区切ります。")
+    text = models.TextField(
+        "活動経過・今後の予定", blank=True, validators=[long_text_limit("活動経過・今後の予定")],
+        help_text=f"段落は空行で区切ります。{limit_help()}",
+    )
     status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.DRAFT)
-    review_comment = models.TextField("審査コメント", blank=True, help_text="差戻しの理由など、経営改革課から担当課へのコメント")
+    review_comment = models.TextField(
+        "審査コメント", blank=True, validators=[long_text_limit("審査コメント")],
+        help_text=f"差戻しの理由など、経営改革課から担当課へのコメント。{limit_help()}",
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name="提出した人",

@@ -1,9 +1,10 @@
 """Values as staff type them: core/parsing.py reads them or says, in Japanese, why not."""
 
+import unicodedata
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.parsing import MAX_VALUE, ParseError, normalize, parse_quantity, parse_stage
@@ -96,3 +97,93 @@ def test_stages_by_label():
 def test_normalize_keeps_spaces_between_digits():
     assert normalize("　１２　") == "12"
     assert normalize("1 2") == "1 2"
+
+
+# --- only the digits the README documents: half-width and full-width 0-9 --------------------------
+
+
+@pytest.mark.parametrize(
+    "text, culprit",
+    [
+        ("5²", "²"),  # NFKC would read 52
+        ("①", "①"),  # NFKC would read 1
+        ("٣", "٣"),  # Python's Decimal would read 3 (Arabic-Indic)
+        ("۳٠", "۳"),  # Extended Arabic-Indic
+        ("५", "५"),  # Devanagari
+        ("𝟓𝟎", "𝟓"),  # mathematical bold
+        ("１２³", "³"),
+        ("⑩万", "⑩"),
+        ("Ⅻ", "Ⅻ"),  # Roman numeral (Nl)
+        ("¾", "¾"),
+        ("１٢", "٢"),
+    ],
+)
+def test_other_digits_are_refused_not_read(text, culprit):
+    with pytest.raises(ParseError, match=f"「{culprit[0]}」は数字として読めません。半角または全角の数字"):
+        parse_quantity(text, unit="件", decimal_places=2)
+
+
+@pytest.mark.parametrize(
+    "text, unit, expected",
+    [
+        ("100㎡", "㎡", Decimal(100)),  # a unit NFKC writes with a digit (m2)
+        ("100 m²", "m²", Decimal(100)),
+        ("350万円", "万円", Decimal(350)),  # a unit that starts with 万
+        ("２５ ｈａ", "ha", Decimal(25)),
+        ("1\u00a0234", "", None),  # a no-break space between digits is refused like a space
+    ],
+)
+def test_units_are_matched_as_typed(text, unit, expected):
+    if expected is None:
+        with pytest.raises(ParseError):
+            parse_quantity(text, unit=unit)
+    else:
+        assert parse_quantity(text, unit=unit) == expected
+
+
+@pytest.mark.parametrize("text", ["1﹐000", "1․5", "1．5．", "1e5", "0x10", "NaN", "Infinity", "1_000", "５%５"])
+def test_lookalikes_are_refused(text):
+    with pytest.raises(ParseError):
+        parse_quantity(text, unit="%", decimal_places=2)
+
+
+UNITS = ["", "時間", "%", "円", "ha", "㎡", "万円"]
+ALLOWED_NUMBER_TEXT = set("0123456789０１２３４５６７８９,，.．万億")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=30),
+        st.text(alphabet="0123456789０１２３４５６７８９,，.．万億 　²①٣𝟓-−%％時間円haｈａ㎡m\x00\x0b", max_size=20),
+    ),
+    st.sampled_from(UNITS),
+    st.integers(min_value=0, max_value=4),
+)
+def test_parse_quantity_never_fails_otherwise(text, unit, places):
+    """For any text: None, a Decimal in [0, MAX_VALUE] with at most `places` decimals, or a ParseError."""
+    try:
+        value = parse_quantity(text, unit=unit, decimal_places=places)
+    except ParseError as error:
+        assert error.message
+        return
+    if value is None:
+        assert not normalize(text)
+        return
+    assert isinstance(value, Decimal) and value.is_finite()
+    assert Decimal(0) <= value <= MAX_VALUE
+    assert -value.as_tuple().exponent <= places
+    # Accepted text holds only the documented characters: digits, commas, decimal point, 万億, spaces, the unit.
+    unit_characters = set(unicodedata.normalize("NFKC", unit))
+    for character in text:
+        assert (
+            character in ALLOWED_NUMBER_TEXT
+            or character.isspace()
+            or set(unicodedata.normalize("NFKC", character)) <= unit_characters
+        ), (text, character)
+
+
+@pytest.mark.parametrize("text", ["3億5000万円", "350万", "1億"])
+def test_man_and_oku_are_not_mixed_with_a_unit_that_counts_in_them(text):
+    with pytest.raises(ParseError, match="万・億を使わず"):
+        parse_quantity(text, unit="万円")

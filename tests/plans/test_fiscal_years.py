@@ -79,3 +79,17 @@ def test_first_and_last_day_and_end():
 )
 def test_era_dates(day, text):
     assert fiscal_years.era_date(day) == text
+
+
+@pytest.mark.parametrize("text, culprit", [
+    ("令和⑤年度", "⑤"), ("202³", "³"), ("R٥", "٥"), ("𝟐𝟎𝟐𝟑", "𝟐"), ("平成३०年度", "३"), ("令和５²年度", "²"),
+])
+def test_only_half_and_full_width_digits_name_a_year(text, culprit):
+    with pytest.raises(ValueError, match=f"「{culprit}」は数字として読めません"):
+        fiscal_years.parse(text)
+
+
+def test_full_width_and_era_symbols_still_read():
+    assert fiscal_years.parse("令和５年度") == 2023
+    assert fiscal_years.parse("２０２３") == 2023
+    assert fiscal_years.parse("㍻30年度") == 2018

@@ -93,7 +93,7 @@ def test_login_is_throttled_after_repeated_failures(seed_plan, settings):
     response = client.post(login, {"username": "sato", "password": PASSWORD, "next": "/admin/"})
     assert response.status_code == 302  # the right password works
     client.logout()
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
         response = client.post(login, {"username": "sato", "password": "wrong", "next": "/admin/"})
         assert response.status_code in (200, 429)
     response = client.post(login, {"username": "sato", "password": PASSWORD, "next": "/admin/"})

@@ -1,7 +1,8 @@
 """Demo log-ins for trying the admin: run by `make run`, never by migrations, never in production.
 
-Idempotent: rerunning puts each account back as listed (role, departments, password)
-and touches nothing else. README.md lists the accounts.
+Creates each account only when its user name is free: an account that exists is left as it
+is (its password, role and departments may have been changed since, the superuser's too),
+so `make run` can run every day. README.md lists the accounts.
 """
 
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ ACCOUNTS = (
 
 
 class Command(BaseCommand):
-    help = "Creates or resets the demo accounts (development only: refuses when DJANGO_DEBUG is off)."
+    help = "Creates the demo accounts that do not exist yet (development only: refuses when DJANGO_DEBUG is off)."
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -50,6 +51,9 @@ class Command(BaseCommand):
         User = get_user_model()
         with transaction.atomic():
             for account in ACCOUNTS:
+                if User.objects.filter(username=account.username).exists():
+                    self.stdout.write(f"Demo account {account.username} exists: left as it is")
+                    continue
                 departments = []
                 for division, section in account.departments:
                     found = Department.objects.filter(division=division)
@@ -58,17 +62,14 @@ class Command(BaseCommand):
                     if not found:
                         raise CommandError(f"Department {division}{section} not found: load the seed plan first.")
                     departments.extend(found)
-                user, created = User.objects.get_or_create(username=account.username)
+                user = User(
+                    username=account.username, last_name=account.last_name, first_name=account.first_name,
+                    is_staff=True, is_active=True, is_superuser=account.superuser,
+                )
                 validate_password(account.password, user)
                 user.set_password(account.password)
-                user.last_name, user.first_name = account.last_name, account.first_name
-                user.is_staff = user.is_active = True
-                user.is_superuser = account.superuser
                 user.save()
                 user.groups.set([Group.objects.get_or_create(name=name)[0] for name in account.groups])
-                DepartmentMembership.objects.filter(user=user).exclude(department__in=departments).delete()
                 for department in departments:
                     DepartmentMembership.objects.get_or_create(user=user, department=department)
-                self.stdout.write(
-                    f"{'Created' if created else 'Reset'} demo account {account.username} ({account.role})"
-                )
+                self.stdout.write(f"Created demo account {account.username} ({account.role})")
