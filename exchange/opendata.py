@@ -1,7 +1,10 @@
 """Open data: every published indicator year with its target, result and grade, as CSV and JSON.
 
-Figures come from each plan's latest published report (what the city
-published), graded as that report grades them (reports.publication.grade_report).
+Every column comes from each plan's latest published report as it was published
+(what the city published): its own copy of titles, names, departments, units and
+stages (reports.snapshot) and its frozen figures, graded as that report grades
+them (reports.publication.published_report). Only the plan's URL name (`plan`) is
+the live one: it is the address the report is found at.
 """
 
 from __future__ import annotations
@@ -71,23 +74,22 @@ def rows(today: datetime.date) -> list[dict]:
         if report is None:
             continue
         report.plan = plan
-        # Graded as the report's own page grades it (its date, its frozen bands): one source of truth.
-        grading = publication.grade_report(report, publication.report_figures(report).select_related(
-            "indicator__measure__pillar").prefetch_related("indicator__measure__assignments__department"))
-        assessments = grading.assessments
-        for year in grading.years:
+        # Only the report's own copy (reports.snapshot), graded as the report's own page grades it.
+        published = publication.published_report(report)
+        frozen_plan, assessments = published.plan, published.grading.assessments
+        for year in published.grading.years:
             indicator, measure = year.indicator, year.indicator.measure
             assessment = assessments[(indicator.pk, year.fiscal_year)]
             result.append({
-                "municipality": plan.municipality,
+                "municipality": frozen_plan.municipality,
                 "plan": plan.slug,
-                "plan_title": plan.title,
+                "plan_title": frozen_plan.title,
                 "report_as_of": report.as_of.isoformat(),
                 "pillar_number": measure.pillar.number,
                 "pillar_name": measure.pillar.name,
                 "measure_number": measure.number,
                 "measure_title": measure.full_title,
-                "departments": ";".join(a.department.name for a in measure.assignments.all()),
+                "departments": ";".join(d.name for d in measure.departments),
                 "indicator_slot": indicator.slot,
                 "indicator_name": indicator.name,
                 "indicator_name_is_provisional": indicator.name_is_provisional,

@@ -1,8 +1,9 @@
 """The progress report as a workbook: a sheet per measure laid out like the source's sheet, and a summary.
 
-A published report shows what was published (its frozen figures and approved
-notes); a report not yet published shows the current figures and every note,
-for the reform office's review.
+A published report shows what was published: its own copy of the plan's titles,
+names, departments, units and stages (reports.snapshot), its frozen figures and
+its approved notes; a report not yet published shows the current plan and
+figures and every note, for the reform office's review.
 """
 
 from __future__ import annotations
@@ -83,18 +84,26 @@ def _with_proposed_results(years, notes) -> list:
 
 
 class _ReportData:
-    """Everything one report shows, loaded in a bounded number of queries."""
+    """Everything one report shows, loaded in a bounded number of queries.
+
+    A published report hands the sheet writers only its own copy (reports.snapshot: the plan,
+    measures, departments, indicators and stages as published, read objects that look like the
+    models) and its frozen figures; a report not yet published hands them the live plan.
+    """
 
     def __init__(self, report: ProgressReport):
-        plan = report.plan
         self.report = report
-        self.plan = plan
         self.published = report.is_published
-        self.measures = list(plan.measures.with_departments().prefetch_related("indicators__stages"))
         if self.published:
+            published = publication.published_report(report)
+            self.plan = published.plan
+            self.measures = published.measures
             notes = publication.public_notes().filter(report=report)
-            grading = publication.grade_report(report)
+            grading = published.grading
         else:  # the draft: the plan's figures with the proposed results, graded as of the report's date
+            plan = report.plan
+            self.plan = plan
+            self.measures = list(plan.measures.with_departments().prefetch_related("indicators__stages"))
             notes = report.notes.prefetch_related("result_entries__stage")
             figures = _with_proposed_results(achievement.plan_years(plan), notes)
             grading = achievement.grade_years(

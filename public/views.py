@@ -90,7 +90,8 @@ def report_detail(request, plan_slug, as_of):
     detail = report.report_detail(plan, day)
     if detail is None:
         raise Http404("この日付の進捗状況報告は公表されていません。")
-    return render(request, "public/report.html", {"plan": plan, "detail": detail, "report": detail.report})
+    # The plan as the report was published: a later renaming does not change the report's page.
+    return render(request, "public/report.html", {"plan": detail.plan, "detail": detail, "report": detail.report})
 
 
 def department_list(request):

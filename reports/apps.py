@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = "進捗状況報告"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects the receivers)

@@ -82,6 +82,11 @@ class ProgressReport(models.Model):
         "公表時の評価区分", default=list, blank=True, editable=False,
         help_text="公表した時点の評価区分（[評価, 下限の達成率]）。後で区分を変えても、この報告の評価は変わりません。",
     )
+    published_content = models.JSONField(
+        "公表時の内容", default=dict, blank=True, editable=False,
+        help_text="公表した時点の計画名・柱・推進項目・担当課・指標（単位・方向・段階など）の写し（reports/snapshot.py）。"
+        "後で計画を直しても、公表済みの報告の表示は変わりません。",
+    )
 
     history = HistoricalRecords(table_name="plans_historicalprogressreport")
     objects = ProgressReportQuerySet.as_manager()

@@ -5,11 +5,16 @@ the reform office approved. Indicator results on IndicatorYear are the
 published ones: staff propose results in their note (reports.ResultEntry),
 and publishing a report copies the results of its approved notes into
 IndicatorYear, which nothing else writes. A report's figures are then frozen
-in PublishedIndicatorYear, so what was published on a date stays readable;
-after publication nothing of the report changes (the models refuse it).
+in PublishedIndicatorYear, its grade bands in published_bands and everything
+else it shows (plan, pillars, measures, departments, indicators, stages) in
+published_content (reports.snapshot), so what was published on a date stays
+readable after any later edit of the plan; after publication nothing of the
+report changes (the models refuse it).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -19,6 +24,7 @@ from indicators import achievement
 from indicators.models import IndicatorYear
 from plans.models import Plan
 
+from . import snapshot
 from .models import ProgressNote, ProgressReport, PublishedIndicatorYear, ResultEntry
 
 
@@ -32,7 +38,9 @@ def is_public_report(report: ProgressReport) -> bool:
 
 
 def published_reports(plan: Plan | None = None) -> QuerySet[ProgressReport]:
-    reports = ProgressReport.objects.published()
+    """Published reports of public plans, newest first. Their own copies (published_content) are
+    large and load only for a report that is read (one query, on first use)."""
+    reports = ProgressReport.objects.published().defer("published_content")
     return reports.filter(plan=plan) if plan is not None else reports
 
 
@@ -45,20 +53,50 @@ def public_notes() -> QuerySet[ProgressNote]:
     return ProgressNote.objects.public()
 
 
-def report_figures(report: ProgressReport) -> QuerySet[PublishedIndicatorYear]:
-    """A report's frozen figures with what grading and printing them needs, in the source's order."""
-    return report.published_years.select_related(
-        "indicator__measure", "target_stage", "result_stage"
-    ).order_by("indicator__measure__number", "indicator__slot", "fiscal_year")
+@dataclass
+class PublishedReport:
+    """A published report as it was published: its snapshot (plan, pillars, measures, departments,
+    indicators, stages), its frozen figures and their grades. What its page, open data and workbook show."""
+
+    report: ProgressReport
+    content: snapshot.Content
+    grading: achievement.Grading
+
+    @property
+    def plan(self) -> snapshot.FrozenPlan:
+        return self.content.plan
+
+    @property
+    def measures(self) -> list[snapshot.FrozenMeasure]:
+        return self.content.measures
+
+    @property
+    def pillars(self) -> list[snapshot.FrozenPillar]:
+        return self.content.pillars
 
 
-def grade_report(report: ProgressReport, figures=None) -> achievement.Grading:
+def report_content(report: ProgressReport) -> snapshot.Content:
+    """The report's snapshot read back (no query). A report with none (one never published) reads the live plan."""
+    document = report.published_content or snapshot.take(report.plan)
+    return snapshot.read(document, slug=report.plan.slug)
+
+
+def published_report(report: ProgressReport) -> PublishedReport:
+    """A published report from its own copy only: its snapshot and frozen figures (one query),
+    graded as of its date in the bands it was published with."""
+    content = report_content(report)
+    years = content.years(report.published_years.all())
+    grading = achievement.grade_years(
+        years, bands=achievement.report_bands(report), today=report.as_of,
+        first_fiscal_year=content.plan.first_fiscal_year,
+    )
+    return PublishedReport(report, content, grading)
+
+
+def grade_report(report: ProgressReport) -> achievement.Grading:
     """A published report's grades: its frozen figures, graded as of its date in the bands it was
     published with. The one source of a report's grades, for its page, open data and workbook alike."""
-    return achievement.grade_years(
-        report_figures(report) if figures is None else figures,
-        bands=achievement.report_bands(report), today=report.as_of, first_fiscal_year=report.plan.first_fiscal_year,
-    )
+    return published_report(report).grading
 
 
 @transaction.atomic
@@ -105,7 +143,8 @@ def apply_approved_results(report: ProgressReport, user=None) -> int:
 
 @transaction.atomic
 def publish_report(report: ProgressReport, *, user=None) -> ProgressReport:
-    """Publish a report: its approved notes and results and the plan's figures go public and are frozen.
+    """Publish a report: its approved notes and results and the plan's figures go public and are frozen,
+    with a copy of every title, name, unit, direction and stage the report shows (reports.snapshot).
 
     Call it through reports.workflow.publish, which checks the user's rights.
     """
@@ -115,9 +154,10 @@ def publish_report(report: ProgressReport, *, user=None) -> ProgressReport:
     apply_approved_results(report, user)
     freeze_figures(report)
     report.published_bands = achievement.frozen_bands(achievement.plan_bands(report.plan))
+    report.published_content = snapshot.take(report.plan)
     report.published_at = timezone.now()
     report.published_by = user
     report._history_user = user
     report._change_reason = "公表"
-    report.save(update_fields=["published_at", "published_by", "published_bands"])
+    report.save(update_fields=["published_at", "published_by", "published_bands", "published_content"])
     return report

@@ -82,6 +82,24 @@ def open_report(user, report: ProgressReport) -> ProgressReport:
 
 
 @transaction.atomic
+def add_measure_to_open_report(measure: Measure) -> ProgressNote | None:
+    """A measure opened while its plan has an open report gets a draft note in that report, as if it
+    had been there when the report was opened, so its department can report on it like any other.
+
+    Called for every new measure (reports.receivers, on Measure's post_save: the admin and any other
+    model save). A published report is frozen and gets nothing: the measure is simply not part of it.
+    Returns the note made, or None.
+    """
+    report = ProgressReport.objects.open().select_for_update().filter(plan_id=measure.plan_id).first()
+    if report is None or report.notes.filter(measure=measure).exists():
+        return None
+    note = ProgressNote(report=report, measure=measure, updated_at=timezone.now())
+    note._change_reason = "推進項目の追加"
+    note.save()
+    return note
+
+
+@transaction.atomic
 def save_note(
     user, note: ProgressNote, *, expected_version: int | None, text: str, results: Mapping[int, object]
 ) -> ProgressNote:

@@ -64,3 +64,54 @@ def test_rows_made_before_the_move_are_all_there_after_it():
     assert [r.text for r in moved.history.all()] == ["経過"]
     from django.contrib.contenttypes.models import ContentType
     assert ContentType.objects.get_for_model(ProgressNote).app_label == "reports"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reports_published_before_snapshots_get_one_and_open_reports_a_note_per_measure():
+    """Issue 9: a report published before reports kept their own copy gets one from the live plan
+    (the best there is), so later edits no longer change it; an open report gets a draft note for
+    each measure added to its plan after it was opened."""
+    old = migrate([("reports", "0002_progressreport_published_content")])
+    Plan, Pillar, Measure = (old.get_model("plans", n) for n in ("Plan", "Pillar", "Measure"))
+    Department, MeasureDepartment = old.get_model("plans", "Department"), old.get_model("plans", "MeasureDepartment")
+    Indicator, IndicatorYear = old.get_model("indicators", "Indicator"), old.get_model("indicators", "IndicatorYear")
+    MilestoneStage = old.get_model("indicators", "MilestoneStage")
+    ProgressReport, ProgressNote = old.get_model("reports", "ProgressReport"), old.get_model("reports", "ProgressNote")
+    plan = Plan.objects.create(slug="old", title="旧計画", municipality="市", first_fiscal_year=2023, last_fiscal_year=2026)
+    pillar = Pillar.objects.create(plan=plan, number=1, name="ヒト")
+    measure = Measure.objects.create(plan=plan, pillar=pillar, number=1, title="推進項目", subtitle="副題")
+    MeasureDepartment.objects.create(measure=measure, department=Department.objects.create(division="総務部", section="職員課"))
+    hours = Indicator.objects.create(measure=measure, slot=1, name="時間外勤務", unit="時間", direction="lower")
+    steps = Indicator.objects.create(measure=measure, slot=2, name="制度", kind="milestone")
+    stage = MilestoneStage.objects.create(indicator=steps, position=1, label="検討")
+    IndicatorYear.objects.create(indicator=hours, fiscal_year=2023, target_status="set", target_value=Decimal(95000))
+    published = ProgressReport.objects.create(plan=plan, as_of=datetime.date(2023, 9, 1),
+                                              published_at=datetime.datetime(2023, 9, 1, tzinfo=datetime.timezone.utc))
+    old.get_model("reports", "PublishedIndicatorYear").objects.create(
+        report=published, indicator=hours, fiscal_year=2023, target_status="set", target_value=Decimal(95000))
+    old.get_model("reports", "PublishedIndicatorYear").objects.create(
+        report=published, indicator=steps, fiscal_year=2023, target_status="set", target_stage=stage)
+    opened = ProgressReport.objects.create(plan=plan, as_of=datetime.date(2024, 9, 1))
+    ProgressNote.objects.create(report=opened, measure=measure, text="経過")
+    added = Measure.objects.create(plan=plan, pillar=pillar, number=2, title="後から加えた推進項目")
+
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    from indicators.models import Indicator as LiveIndicator
+    from plans.models import Plan as LivePlan
+    from reports import publication, snapshot
+    from reports.models import ProgressNote as LiveNote, ProgressReport as LiveReport
+
+    report = LiveReport.objects.get(pk=published.pk)
+    assert report.published_content == snapshot.take(LivePlan.objects.get(pk=plan.pk))
+    LiveIndicator.objects.filter(pk=hours.pk).update(unit="分", direction="higher")
+    years = publication.published_report(report).grading.years
+    assert [(y.indicator.unit, y.indicator.is_lower_better, y.target_value) for y in years[:1]] == [
+        ("時間", True, Decimal(95000))]
+    assert years[1].target_stage.label == "検討"
+    assert LiveReport.objects.get(pk=opened.pk).published_content == {}  # not published: nothing frozen
+    notes = {n.measure_id: n for n in LiveNote.objects.filter(report_id=opened.pk)}
+    assert set(notes) == {measure.pk, added.pk}
+    assert (notes[measure.pk].text, notes[added.pk].status) == ("経過", "draft")
+    assert notes[added.pk].history.get().history_change_reason == "推進項目の追加"
+    assert not LiveNote.objects.filter(report_id=published.pk).exists()  # a published report gets nothing

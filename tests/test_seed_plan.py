@@ -195,3 +195,16 @@ def test_published_report_holds_the_targets_as_published(seed_plan):
     assert published == current
     assert all(note.status == "approved" for note in report.notes.all())
     assert [b.label for b in seed_plan.grade_bands.order_by("-min_rate")] == ["達成", "概ね達成", "未達成"]
+
+
+def test_published_report_keeps_its_own_copy_of_what_it_shows(seed_plan):
+    """The seed report was published before reports kept a snapshot; the fixture holds the one the data
+    migration gives such reports: the plan as it stands, the same as publishing it today would take."""
+    from reports import snapshot
+
+    report = seed_plan.reports.get()
+    assert report.published_content == snapshot.take(seed_plan)
+    content = snapshot.read(report.published_content, slug=seed_plan.slug)
+    assert [m.number for m in content.measures] == list(range(1, 16))
+    assert content.plan.period_label == "令和5年度〜令和8年度"
+    assert [d.name for d in content.measures[1].departments] == ["総務部職員課", "市長公室経営改革課"]  # the lead first

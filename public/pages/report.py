@@ -1,4 +1,4 @@
-"""Published progress reports: the list of a plan's reports, and one report as it was published."""
+"""Published progress reports: the list of a plan's reports, and one report as it was published (its own copy)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from core import fiscal_years
 from indicators.achievement import Summary
-from indicators.models import Indicator
-from plans.models import Pillar, Plan
+from plans.models import Plan
 from reports import publication
 from reports.models import ProgressNote, ProgressReport
+from reports.snapshot import FrozenPillar, FrozenPlan
 
 from .parts import MeasureView, departments_of, group_by_indicator, has_provisional_name, indicator_views
 
@@ -27,14 +27,14 @@ class ReportMeasure:
 
 @dataclass
 class ReportPillar:
-    pillar: Pillar
+    pillar: FrozenPillar
     measures: list[ReportMeasure]
     summary: Summary
 
 
 @dataclass
 class ReportDetail:
-    plan: Plan
+    plan: FrozenPlan  # the plan as the report was published (its title, municipality, period)
     report: ProgressReport
     fiscal_year: int
     fiscal_year_label: str
@@ -55,7 +55,8 @@ class ReportDetail:
 
 
 def report_detail(plan: Plan, as_of: datetime.date) -> ReportDetail | None:
-    """A published report as it was published: its frozen figures graded as of its date, its approved notes.
+    """A published report as it was published: only its own copy (reports.snapshot: titles, names,
+    departments, units, stages; its frozen figures graded as of its date) and its approved notes.
 
     None when no report of that date is published.
     """
@@ -65,31 +66,26 @@ def report_detail(plan: Plan, as_of: datetime.date) -> ReportDetail | None:
         return None
     position = reports.index(report)
     report.plan = plan
-    grading = publication.grade_report(report)
-    years, assessments = grading.years, grading.assessments
-    fiscal_year = min(max(report.fiscal_year, plan.first_fiscal_year), plan.last_fiscal_year)
+    published = publication.published_report(report)
+    frozen_plan, grading = published.plan, published.grading
+    fiscal_year = min(max(report.fiscal_year, frozen_plan.first_fiscal_year), frozen_plan.last_fiscal_year)
     roll = grading.rollup(fiscal_year)
-    by_indicator = group_by_indicator(years)
-    indicators_by_measure: dict[int, dict[int, Indicator]] = defaultdict(dict)
-    for year in years:
-        indicators_by_measure[year.indicator.measure_id][year.indicator_id] = year.indicator
+    by_indicator = group_by_indicator(grading.years)
     notes = {note.measure_id: note for note in publication.public_notes().filter(report=report)}
 
     by_pillar: dict[int, list[ReportMeasure]] = defaultdict(list)
-    for measure in plan.measures.with_departments():
-        indicators = sorted(indicators_by_measure.get(measure.pk, {}).values(), key=lambda i: i.slot)
+    for measure in published.measures:
+        indicators = [indicator for indicator in measure.indicators if indicator.pk in by_indicator]
         if not indicators and measure.pk not in notes:
             continue  # not part of this report
         view = MeasureView(
-            measure, departments_of(measure), indicator_views(indicators, by_indicator, assessments, fiscal_year),
+            measure, departments_of(measure), indicator_views(indicators, by_indicator, grading.assessments, fiscal_year),
             roll.measures[measure.pk],
         )
         by_pillar[measure.pillar_id].append(ReportMeasure(view, notes.get(measure.pk)))
-    pillar_views = [
-        ReportPillar(p, by_pillar[p.pk], roll.pillars[p.pk]) for p in plan.pillars.order_by("number") if by_pillar[p.pk]
-    ]
+    pillar_views = [ReportPillar(p, by_pillar[p.pk], roll.pillars[p.pk]) for p in published.pillars if by_pillar[p.pk]]
     return ReportDetail(
-        plan=plan,
+        plan=frozen_plan,
         report=report,
         fiscal_year=fiscal_year,
         fiscal_year_label=fiscal_years.era_name(fiscal_year),

@@ -16,6 +16,7 @@ from exchange.plan_workbook import export_plan, import_plan
 from exchange.report_workbook import report_workbook
 from indicators.models import Indicator, MilestoneStage
 from plans.models import Department, Measure, Pillar, Plan
+from reports import publication
 from reports.models import ProgressNote, ProgressReport
 
 from .helpers import open_xlsx, row_of
@@ -45,12 +46,15 @@ def test_workbook_text_replaces_what_a_workbook_cannot_hold_and_keeps_the_rest()
 
 
 def test_a_published_report_with_control_characters_still_downloads(client, seed_plan):
-    report = published_report(seed_plan)
-    ProgressNote.objects.filter(report=report, measure__number=1).update(text=f"改行{CONTROL}の後\x0bも")
     Measure.objects.filter(plan=seed_plan, number=2).update(title="時間外\x0c勤務", current_situation="現状\x0b課題\ufffe")
     Indicator.objects.filter(measure__plan=seed_plan, measure__number=2, slot=1).update(name="時間外\x01勤務時間", note="注記\x1f")
     Plan.objects.filter(pk=seed_plan.pk).update(title="経営改革\x0b推進計画 & 報告")
-    response = client.get(reverse("exchange:report-xlsx", args=[seed_plan.slug, "2023-09-01"]))
+    # A published report shows its own copy of the plan, taken when it is published: publish one with these texts.
+    report = ProgressReport.objects.create(plan=seed_plan, as_of=datetime.date(2024, 6, 1))
+    ProgressNote.objects.create(report=report, measure=seed_plan.measures.get(number=1),
+                                text=f"改行{CONTROL}の後\x0bも", status="approved")
+    publication.publish_report(report)
+    response = client.get(reverse("exchange:report-xlsx", args=[seed_plan.slug, "2024-06-01"]))
     assert response.status_code == 200
     workbook = open_xlsx(response.content)
     text = text_of(workbook)
