@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0001_move_reporting'),
+        ('reports', '0004_open_reports_note_every_measure'),
     ]
 
     operations = [
