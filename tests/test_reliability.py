@@ -225,8 +225,18 @@ def test_on_sqlite_saves_in_several_workers_wait_for_each_other_instead_of_faili
 
 # --- 5c: reading and saving at once ----------------------------------------------------------
 
-CONFLICT = "あなたの入力はまだ保存されていません"
-REFUSED = "この操作はできません"  # the 403 page, with the reason
+def refusal(status, page) -> str:
+    """What a refused save says: the edit page's alert (someone else's change, a check that failed, a right
+    lost meanwhile), or the 403 page's reason. Empty when the page says nothing."""
+    if status == 200:
+        alert = re.search(r'<div class="reform-alert" role="alert"[^>]*>(.*?)</div>', page, re.S)
+    elif status == 403 and "この操作はできません" in page:
+        alert = re.search(r'<p class="lead">(.*?)</p>', page, re.S)
+    else:
+        return ""
+    return re.sub(r"<[^>]+>|\s+", " ", alert.group(1)).strip() if alert else ""
+
+
 READER_PATHS = ["/", f"{PLAN}/", f"{PLAN}/measures/", f"{PLAN}/measures/2/", f"{PLAN}/reports/2023-09-01/",
                 "/opendata/indicators.csv", f"{PLAN}/pillars/1/"]
 
@@ -243,6 +253,7 @@ class Person(threading.Thread):
         self.landed: list[str] = []
         self.refused: list[str] = []
         self.unexplained: list[str] = []
+        self.messages: Counter = Counter()  # why saves were refused
         self.error: BaseException | None = None
 
     def get(self, path):
@@ -255,11 +266,11 @@ class Person(threading.Thread):
         self.statuses[status] += 1
         if status == 302:
             self.landed.append(marker)
-        elif (status == 200 and (CONFLICT in answer or "保存はされていません" in answer)) or (
-                status == 403 and REFUSED in answer):
+        elif message := refusal(status, answer):
             self.refused.append(marker)
+            self.messages[message[:40]] += 1
         else:
-            self.unexplained.append(f"{marker}: {status}\n{answer[:1500]}")
+            self.unexplained.append(f"{marker}: {status}\n{answer[:3000]}")
 
     def run(self):
         try:
@@ -348,8 +359,9 @@ def test_no_server_error_while_citizens_read_and_staff_save_and_review(request, 
     statuses = sum((person.statuses for person in people), Counter())
     landed = {(p.username, marker) for p in people for marker in p.landed}
     refused = {(p.username, marker) for p in people for marker in p.refused}
+    messages = sum((person.messages for person in people), Counter())
     print(f"\nMixed load on {connection.vendor}: {sum(statuses.values())} requests {dict(statuses)}; "
-          f"saves landed {len(landed)}, refused with a message {len(refused)}")
+          f"saves landed {len(landed)}, refused with a message {len(refused)}: {dict(messages)}")
     for person in people:
         assert person.error is None, f"{person.username or 'reader'}: {person.error!r}\n{log_tail(log)}"
     assert not [s for s in statuses if s >= 500], log_tail(log)
