@@ -13,6 +13,6 @@ max_requests_jitter = 500
 # Logs to standard output, like the application's own.
 accesslog = "-"
 errorlog = "-"
-# Only this proxy may say which client and scheme a request came from (X-Forwarded-For/-Proto):
-# django-axes reads the client's address from REMOTE_ADDR, which gunicorn sets from it.
+# Only this proxy may say which scheme a request came with (X-Forwarded-Proto). gunicorn sets
+# REMOTE_ADDR to the connecting proxy's address, not from X-Forwarded-For (docs/operations.md).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -121,12 +121,19 @@ WSGI_APPLICATION = "kisarazu_reform.wsgi.application"
 
 # SQLite in the project folder is the embedded default, so that a newcomer
 # needs no database server; production sets DATABASE_URL=postgres://...
+# Connections kept between requests (DJANGO_CONN_MAX_AGE) are checked before each request
+# uses them, so a worker reconnects by itself after the database restarts (docs/operations.md).
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several worker processes share the file: a transaction takes the write lock when it begins, so two
+    # saves wait for each other instead of one failing with "database is locked" when both read first.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

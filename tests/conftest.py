@@ -31,3 +31,11 @@ def report(seed_plan, people):
     from tests.workflow_helpers import open_report
 
     return open_report(seed_plan, people["reviewer"])
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory):
+    """The static files as `make serve` collects them (hashed, compressed), once for every test server."""
+    from tests.server_helpers import collect_static
+
+    return collect_static(tmp_path_factory.mktemp("static"))

@@ -2,40 +2,16 @@
 (gunicorn, `make serve`'s command) serves hashed static files with long cache headers, a health
 check, a Content-Security-Policy on every response, and Japanese error pages."""
 
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 from django.db import DatabaseError
 from django.test import override_settings
 from django.urls import path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-
-# The production settings the README documents (section "Production"), with a throwaway key.
-PRODUCTION_ENV = {
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "test-only-" + "k" * 60,
-    "DJANGO_ALLOWED_HOSTS": "reform.example.jp,127.0.0.1",
-    "DJANGO_HSTS_SECONDS": "31536000",
-    "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "1",
-    "DJANGO_HSTS_PRELOAD": "1",
-    "DJANGO_SSL_REDIRECT": "1",
-    "DJANGO_BEHIND_TLS_PROXY": "1",
-}
-
-
-def clean_env(**extra):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    return {**base, "DJANGO_SETTINGS_MODULE": "kisarazu_reform.settings", **extra}
+from tests.server_helpers import PRODUCTION_ENV, ROOT, clean_env, fetch, gunicorn
 
 
 def test_deploy_checks_report_nothing_with_the_documented_production_settings(tmp_path):
@@ -59,53 +35,12 @@ def test_deploy_checks_warn_when_tls_settings_are_left_out(tmp_path):
     assert "security.W004" in result.stderr + result.stdout  # HSTS
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fetch(url, headers=None):
-    # As the TLS proxy would forward it: the site's host name, and the scheme the client used.
-    request = urllib.request.Request(url, headers={"Host": "reform.example.jp", "X-Forwarded-Proto": "https",
-                                                   **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
 @pytest.fixture(scope="module")
-def production_server(tmp_path_factory):
+def production_server(static_root, tmp_path_factory):
     """gunicorn as `make serve` starts it, on an empty database (static files and health need no tables)."""
     tmp = tmp_path_factory.mktemp("production")
-    env = clean_env(
-        **{**PRODUCTION_ENV, "DJANGO_SSL_REDIRECT": "0"},  # no TLS proxy in front of this test server
-        DJANGO_STATIC_ROOT=str(tmp / "static"),
-        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
-        PORT=str(free_port()),
-        WEB_CONCURRENCY="1",
-    )
-    collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-                               env=env, cwd=ROOT, capture_output=True, text=True)
-    assert collected.returncode == 0, collected.stderr
-    server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", "kisarazu_reform.wsgi"],
-                              env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{env['PORT']}"
-    try:
-        for _ in range(100):
-            try:
-                if fetch(base + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start")
+    with gunicorn(f"sqlite:///{tmp / 'db.sqlite3'}", static_root, tmp / "gunicorn.log", workers=1) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_production_server_answers_health_checks(production_server):
