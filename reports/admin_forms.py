@@ -78,7 +78,22 @@ class StageField(forms.ChoiceField):
         return self.stages.get(value) if value else None
 
 
-class NoteForm(forms.Form):
+class WorkflowErrorsMixin:
+    """Put the errors a workflow function raises at the form's fields (the rest above the form)."""
+
+    # A workflow error's key (a model field) -> this form's field, where they differ.
+    workflow_fields: dict[str, str] = {}
+
+    def add_workflow_errors(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for key, messages in error.message_dict.items():
+                name = self.workflow_fields.get(key, key)
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.add_error(None, error.messages)
+
+
+class NoteForm(WorkflowErrorsMixin, forms.Form):
     """A note's narrative and its proposed results, with the version the person started from."""
 
     text = forms.CharField(
@@ -114,16 +129,11 @@ class NoteForm(forms.Form):
     def results(self) -> dict[int, object]:
         return {int(name.removeprefix("result_")): self.cleaned_data.get(name) for name in self.result_fields}
 
-    def add_workflow_errors(self, error: ValidationError) -> None:
-        """Put the workflow's errors (keyed by field name) at their fields."""
-        if hasattr(error, "error_dict"):
-            for key, messages in error.message_dict.items():
-                self.add_error(key if key in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(WorkflowErrorsMixin, forms.Form):
+    workflow_fields = {"review_comment": "comment"}
+
     comment = forms.CharField(
         label="審査コメント", required=False,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
