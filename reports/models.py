@@ -201,6 +201,20 @@ class ProgressNote(models.Model):
     def is_editable_status(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
 
+    def author_ids(self) -> set[int]:
+        """Who entered this note's text or results: they may not approve it (four eyes).
+
+        Read from the action log: everyone who ever saved a change to the note's text or
+        results, in the browser or by uploading a result workbook, since its report was
+        opened; a return does not wipe the slate, because what they wrote usually stays
+        in the note. Saves made before the action log existed are not counted (the only
+        report of that time, the seed's, is published and can no longer be approved).
+        """
+        return set(
+            Action.objects.filter(note=self, kind__in=Action.AUTHORING, user__isnull=False)
+            .values_list("user_id", flat=True)
+        )
+
     def save(self, *args, **kwargs):
         if _report_is_published(self.report_id):
             raise ReportIsPublished()

@@ -229,7 +229,11 @@ def return_with_comment(user, note: ProgressNote, comment: str, *, expected_vers
 
 @transaction.atomic
 def approve(user, note: ProgressNote, *, expected_version: int | None = None, comment: str = "") -> ProgressNote:
-    """Approve a submitted note: it goes public with the next publication of its report."""
+    """Approve a submitted note: it goes public with the next publication of its report.
+
+    Four eyes: nobody approves a note they submitted or whose text or results they
+    entered (plans.permissions, reading the note's authors from the action log).
+    """
     report, note = _lock(note)
     at = timezone.now()  # after the lock: actions of a note are in the order they were written
     permissions.require(user, permissions.APPROVE, note)  # first: a conflict would show others' changes

@@ -198,6 +198,24 @@ def test_each_button_posts_to_its_own_action(client, report, people):
     assert client.post(action_url(note, "return"), {"version": note.version, "comment": "x"}).status_code == 403
 
 
+def test_a_reviewer_who_wrote_the_note_cannot_approve_it_in_the_admin(client, report, people):
+    writer = reviewer("keiei", department("市長公室", "経営改革課"))
+    note = note_of(report, 2)  # 経営改革課 shares measure 2 with 職員課
+    client.force_login(writer)
+    response = client.post(action_url(note, "save"), {"version": 1, "text": "経営改革課が記入"})
+    assert response.status_code == 302
+    note = workflow.submit(people["shokuin"], note_of(report, 2))  # a colleague submits
+    page = client.get(edit_url(note)).content.decode()
+    assert "差し戻す" in page and "承認する" not in page
+    response = client.post(action_url(note, "approve"), {"version": note.version, "comment": ""})
+    assert response.status_code == 403
+    assert note_of(report, 2).status == "submitted"
+    client.force_login(people["reviewer"])
+    assert "承認する" in client.get(edit_url(note)).content.decode()
+    assert client.post(action_url(note, "approve"), {"version": note.version, "comment": ""}).status_code == 302
+    assert note_of(report, 2).status == "approved"
+
+
 def test_timeline_shows_who_what_before_after(client, report, people):
     note = note_of(report, 2)
     overtime = year_of(2, 1, 2023)
