@@ -367,14 +367,13 @@ class ActionQuerySet(models.QuerySet):
         Give the most specific object it was done to: a note's report and plan, and a
         report's plan, are filled in, so every action of a report or a plan is one query away.
         """
+        target = note or report or plan
         if note is not None:
             report = report or note.report
-        if report is not None:
-            plan = plan or report.plan
-        target = note or report or plan
         return self.create(
             kind=kind, user=user if getattr(user, "pk", None) else None, at=at or timezone.now(),
-            plan=plan, report=report, note=note, note_version=note.version if note is not None else None,
+            plan_id=plan.pk if plan is not None else getattr(report, "plan_id", None), report=report, note=note,
+            note_version=note.version if note is not None else None,
             target=str(target)[:300] if target is not None else "", changes=changes or {},
         )
 

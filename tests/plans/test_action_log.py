@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from exchange import result_template
 from exchange.plan_workbook import export_plan, import_plan
@@ -194,3 +196,24 @@ def test_history_from_before_the_log_is_still_shown(seed_plan, report, people):
     assert [(c.label, c.before, c.after) for c in entry_before.changes] == [("指標① 令和5年度の結果", "（未入力）", "100時間")]
     assert [(c.label, c.before, c.after) for c in text_before.changes] == [("活動経過・今後の予定", "", "ログより前の記述")]
     assert text_before.who == "shokuin" and created.who == "shinsa"
+
+
+def test_timeline_and_conflict_queries_do_not_grow_with_actions(report, people):
+    note = note_of(report, 2)
+    overtime = year_of(2, 1, 2023)
+
+    def queries(call):
+        with CaptureQueriesContext(connection) as captured:
+            call()
+        return len(captured)
+
+    def save(value):
+        nonlocal note
+        note = workflow.save_note(people["shokuin"], note, expected_version=note.version, text=f"第{value}版",
+                                  results={overtime.pk: Decimal(value)})
+
+    save(1)
+    few = queries(lambda: note_timeline(note)), queries(lambda: changes_since(note, 1))
+    for value in range(2, 8):
+        save(value)
+    assert (queries(lambda: note_timeline(note)), queries(lambda: changes_since(note, 1))) == few
