@@ -32,7 +32,8 @@ from plans import permissions
 from plans.models import Measure
 
 from . import publication
-from .changes import NOT_ENTERED, NOTE_FIELDS, EditConflict, result_item, result_text  # noqa: F401  (EditConflict: callers catch workflow.EditConflict)
+from .changes import EditConflict  # noqa: F401  (raised here; callers catch workflow.EditConflict)
+from .changes import NOT_ENTERED, NOTE_FIELDS, result_item, result_text
 from .history import changes_since
 from .models import Action, ProgressNote, ProgressReport, ResultEntry
 
@@ -68,7 +69,8 @@ def _unstamp(obj) -> None:
 
 
 def _latest_record(note: ProgressNote):
-    return note.history.order_by("-history_date", "-history_id").first()
+    # By id, not date: the note is locked, so its records are written one after another.
+    return note.history.order_by("-history_id").first()
 
 
 def _field_changes(record, previous) -> dict:

@@ -209,6 +209,7 @@ def test_a_reviewer_who_wrote_the_note_cannot_approve_it_in_the_admin(client, re
     assert "差し戻す" in page and "承認する" not in page
     response = client.post(action_url(note, "approve"), {"version": note.version, "comment": ""})
     assert response.status_code == 403
+    assert "この記述を自分で入力・編集しています。ほかの審査担当者に承認を依頼してください。" in response.content.decode()
     assert note_of(report, 2).status == "submitted"
     client.force_login(people["reviewer"])
     assert "承認する" in client.get(edit_url(note)).content.decode()
