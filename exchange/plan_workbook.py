@@ -24,6 +24,7 @@ from core import fiscal_years
 from core.parsing import ParseError, normalize, parse_quantity
 from indicators import presentation
 from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
+from reports.models import Action
 
 from .cells import (
     CELL_TEXT_LIMIT, HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, number_text, read_workbook,
@@ -441,7 +442,8 @@ def save_plan_import(result: PlanImport, *, user=None) -> Plan:
     Objects are validated in memory (model.clean() with its Japanese messages;
     uniqueness was checked row by row while reading) and written in bulk with
     their first history record, so a plan of 1,000 measures imports in seconds.
-    The database's constraints stay the last word.
+    The database's constraints stay the last word. The import is recorded in the
+    action log (reports.models.Action) with what it created, in the same transaction.
     """
     if not result.ok:
         raise ValueError("問題のある計画ブックは保存できません。")
@@ -494,6 +496,10 @@ def save_plan_import(result: PlanImport, *, user=None) -> Plan:
          for t in result.targets],
         IndicatorYear, "目標値")
     created([GradeBand(plan=plan, label=b["label"], min_rate=b["min_rate"]) for b in result.bands], GradeBand, "評価区分")
+    Action.objects.record(Action.Kind.IMPORT_PLAN, user, plan=plan, changes={"created": {
+        "pillars": len(pillars), "measures": len(measures), "assignments": len(result.assignments),
+        "indicators": len(indicators), "targets": len(result.targets), "grade_bands": len(result.bands),
+    }})
     result.created = plan
     return plan
 

@@ -26,7 +26,7 @@ from indicators import presentation
 from indicators.models import IndicatorYear, MilestoneStage
 from plans import permissions
 from reports import workflow
-from reports.models import ProgressNote, ProgressReport, ResultEntry
+from reports.models import Action, ProgressNote, ProgressReport, ResultEntry
 
 from .cells import (
     HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, number_text, read_workbook, sheet_rows,
@@ -276,6 +276,8 @@ def _excerpt(text: str) -> str:
 def save_upload(user, session_data: dict) -> int:
     """Save a previewed upload through the workflow: every note or none. Returns the notes saved.
 
+    The action log records each note's changes as an upload (結果ブックから保存).
+
     Raises workflow.EditConflict when someone changed a note since the preview,
     ValidationError or permissions.NotAllowed when something is refused.
     """
@@ -291,6 +293,7 @@ def save_upload(user, session_data: dict) -> int:
             else:
                 results[int(year_id)] = Decimal(proposed[1])
         text = data["text"] if data["text"] is not None else note.text
-        workflow.save_note(user, note, expected_version=data["version"], text=text, results=results)
+        workflow.save_note(user, note, expected_version=data["version"], text=text, results=results,
+                           kind=Action.Kind.UPLOAD)
         saved += 1
     return saved

@@ -14,7 +14,9 @@ Roles are Django groups (created by migration plans/0003):
   texts, indicators and targets; open progress reports; return, approve and
   publish. A reviewer who is also a member of a department enters that
   department's progress like any staff member, but never approves a note they
-  submitted themselves.
+  submitted themselves, nor one whose text or results they entered (four eyes:
+  the note names its authors, `note.author_ids()`, from the action log of the
+  reports app; this module asks the note and imports nothing of that app).
 - 管理者 (administrators), and superusers: all of the above, on every
   department, plus users and memberships, and deleting.
 
@@ -248,6 +250,8 @@ def reason_refused(user, action: str, target) -> str | None:
                     return "承認できるのは提出済みの記述だけです。"
                 if note.submitted_by_id is not None and note.submitted_by_id == user.pk:
                     return "自分で提出した記述は承認できません。ほかの審査担当者に依頼してください。"
+                if user.pk in note.author_ids():
+                    return "この記述を自分で入力・編集しています。ほかの審査担当者に承認を依頼してください。"
             return None
         return denied
 

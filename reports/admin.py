@@ -149,11 +149,10 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": "推進項目ごとの活動経過・結果の入力", **(extra_context or {})})
 
-    def get_object(self, request, object_id, from_field=None):
-        queryset = self.get_queryset(request).select_related(
-            "report__plan", "measure", "submitted_by", "reviewed_by", "updated_by"
-        )
-        return self.find_object(request, object_id, queryset, from_field)
+    def get_queryset(self, request):
+        # What the entry page shows of a note; the object lookup itself is the scoped mixin's (find_object).
+        return super().get_queryset(request).select_related(
+            "report__plan", "measure", "submitted_by", "reviewed_by", "updated_by")
 
     def _note(self, request, object_id) -> ProgressNote:
         note = self.get_object(request, object_id)
@@ -161,81 +160,125 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             raise Http404(self.not_found_message())
         return note
 
+    # --- the progress entry page: GET shows it; each button posts to its own action URL --------
+
+    ENTRY_ACTIONS = ("save", "submit", "return", "approve")
+
+    def get_urls(self):
+        return [
+            path(f"<path:object_id>/{name}/", self.admin_site.admin_view(getattr(self, f"{name}_view")),
+                 name=f"reports_progressnote_{name}")
+            for name in self.ENTRY_ACTIONS
+        ] + super().get_urls()
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        """The progress entry page: results and narrative, submit, and the reform office's review."""
+        """The progress entry page: results and narrative, submit, and the reform office's review.
+
+        Its buttons post to save/, submit/, return/ and approve/, one small view each; a form
+        posted to the page itself (a page opened before those existed) goes to the view its
+        button names.
+        """
+        if request.method == "POST":
+            name = next((name for name in self.ENTRY_ACTIONS if f"_{name}" in request.POST), "save")
+            return getattr(self, f"{name}_view")(request, object_id)
+        return self._entry_page(request, self._note(request, object_id))
+
+    def save_view(self, request, object_id):
+        """Save a draft of the results and the narrative."""
+        def act(user, note, form):
+            note = workflow.save_note(user, note, expected_version=form.cleaned_data["version"],
+                                      text=form.cleaned_data["text"], results=form.results())
+            return note, "下書きを保存しました（まだ提出していません）。", self._page_url(note.pk)
+        return self._enter(request, object_id, permissions.CHANGE, act)
+
+    def submit_view(self, request, object_id):
+        """Save and send to the reform office, in one transaction: both or neither."""
+        def act(user, note, form):
+            note = workflow.save_note(user, note, expected_version=form.cleaned_data["version"],
+                                      text=form.cleaned_data["text"], results=form.results())
+            note = workflow.submit(user, note, expected_version=note.version)
+            return note, f"{note.measure}を経営改革課に提出しました。", reverse("admin:index")
+        return self._enter(request, object_id, permissions.SUBMIT, act)
+
+    def return_view(self, request, object_id):
+        """Send the note back to its department with the reviewer's comment."""
+        def act(user, note, form):
+            note = workflow.return_with_comment(user, note, form.cleaned_data["comment"],
+                                                expected_version=form.cleaned_data["version"])
+            return note, f"{note.measure}を差し戻しました。担当課の画面にコメントが表示されます。", self._dashboard_url(note)
+        return self._review(request, object_id, permissions.RETURN, act)
+
+    def approve_view(self, request, object_id):
+        """Approve the note: it goes public with its report."""
+        def act(user, note, form):
+            note = workflow.approve(user, note, expected_version=form.cleaned_data["version"],
+                                    comment=form.cleaned_data["comment"])
+            return note, f"{note.measure}を承認しました。報告の公表時に公開されます。", self._dashboard_url(note)
+        return self._review(request, object_id, permissions.APPROVE, act)
+
+    def _enter(self, request, object_id, action, act):
+        if request.method != "POST":
+            return HttpResponseRedirect(self._page_url(object_id))
+        note = self._allowed(request, object_id, action)
+        rows = result_rows(note)
+        return self._perform(request, note, act, "form", lambda data: NoteForm(note, rows, data=data), rows=rows)
+
+    def _review(self, request, object_id, action, act):
+        if request.method != "POST":
+            return HttpResponseRedirect(self._page_url(object_id))
+        note = self._allowed(request, object_id, action)
+        return self._perform(request, note, act, "review_form", lambda data: ReviewForm(data=data))
+
+    def _allowed(self, request, object_id, action) -> ProgressNote:
+        """The note (404 outside the user's scope), if the user may do `action` to it (else 403, saying why)."""
         note = self._note(request, object_id)
+        if not permissions.can(request.user, action, note):
+            raise PermissionDenied(permissions.reason_refused(request.user, action, note))
+        return note
+
+    def _perform(self, request, note, act, form_key, make_form, **page):
+        """Run one action from the posted form: redirect when it went through, else the page again.
+
+        The one place that turns what the workflow refuses into the page: an edit conflict
+        (the other person's changes shown, the input kept, the form moved to the current
+        version), a refused value (at its field) or a refused right (above the form).
+        """
+        form = make_form(request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    note, done, next_url = act(request.user, note, form)
+            except workflow.EditConflict as conflict:
+                data = request.POST.copy()
+                data["version"] = str(ProgressNote.objects.get(pk=note.pk).version)
+                form = make_form(data)
+                form.is_valid()
+                fresh = self._note(request, str(note.pk))
+                return self._entry_page(request, fresh, **{form_key: form}, **page, conflict=conflict)
+            except ValidationError as error:
+                form.add_workflow_errors(error)
+            except permissions.NotAllowed as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+                return HttpResponseRedirect(next_url)
+        return self._entry_page(request, note, **{form_key: form}, **page)
+
+    def _page_url(self, object_id) -> str:
+        return reverse("admin:reports_progressnote_change", args=[object_id])
+
+    @staticmethod
+    def _dashboard_url(note) -> str:
+        return reverse("admin:reports_progressreport_dashboard", args=[note.report_id])
+
+    def _entry_page(self, request, note, *, rows=None, form=None, review_form=None, conflict=None):
+        """The page, as the user may use it now: their input and any refusal kept."""
         user = request.user
         rights = {action: permissions.can(user, action, note) for action in (
             permissions.CHANGE, permissions.SUBMIT, permissions.RETURN, permissions.APPROVE)}
-        rows = result_rows(note)
-        form = NoteForm(note, rows)
-        review_form = ReviewForm(initial={"version": note.version})
-        conflict = None
-
-        if request.method == "POST":
-            action = next((a for a in ("_submit", "_save", "_return", "_approve") if a in request.POST), "_save")
-            if action in ("_save", "_submit"):
-                if not rights[permissions.CHANGE]:
-                    raise PermissionDenied(permissions.reason_refused(user, permissions.CHANGE, note))
-                form = NoteForm(note, rows, data=request.POST)
-                if form.is_valid():
-                    try:
-                        with transaction.atomic():
-                            note = workflow.save_note(
-                                user, note, expected_version=form.cleaned_data["version"],
-                                text=form.cleaned_data["text"], results=form.results(),
-                            )
-                            if action == "_submit":
-                                note = workflow.submit(user, note, expected_version=note.version)
-                    except workflow.EditConflict as error:
-                        conflict = error
-                        data = request.POST.copy()
-                        data["version"] = str(ProgressNote.objects.get(pk=note.pk).version)
-                        form = NoteForm(note, rows, data=data)
-                        form.is_valid()
-                    except ValidationError as error:
-                        form.add_workflow_errors(error)
-                    except permissions.NotAllowed as error:
-                        form.add_error(None, error.message)
-                    else:
-                        if action == "_submit":
-                            self.message_user(request, f"{note.measure}を経営改革課に提出しました。", messages.SUCCESS)
-                            return HttpResponseRedirect(reverse("admin:index"))
-                        self.message_user(request, "下書きを保存しました（まだ提出していません）。", messages.SUCCESS)
-                        return HttpResponseRedirect(request.path)
-            else:
-                review_action = permissions.RETURN if action == "_return" else permissions.APPROVE
-                if not rights[review_action]:
-                    raise PermissionDenied(permissions.reason_refused(user, review_action, note))
-                review_form = ReviewForm(data=request.POST)
-                if review_form.is_valid():
-                    comment = review_form.cleaned_data["comment"]
-                    version = review_form.cleaned_data["version"]
-                    try:
-                        if action == "_return":
-                            note = workflow.return_with_comment(user, note, comment, expected_version=version)
-                            done = f"{note.measure}を差し戻しました。担当課の画面にコメントが表示されます。"
-                        else:
-                            note = workflow.approve(user, note, expected_version=version, comment=comment)
-                            done = f"{note.measure}を承認しました。報告の公表時に公開されます。"
-                    except workflow.EditConflict as error:
-                        conflict = error
-                        data = request.POST.copy()
-                        data["version"] = str(ProgressNote.objects.get(pk=note.pk).version)
-                        review_form = ReviewForm(data=data)
-                    except ValidationError as error:
-                        review_form.add_error("comment" if hasattr(error, "error_dict") else None, error.messages)
-                    except permissions.NotAllowed as error:
-                        review_form.add_error(None, error.message)
-                    else:
-                        self.message_user(request, done, messages.SUCCESS)
-                        return HttpResponseRedirect(
-                            reverse("admin:reports_progressreport_dashboard", args=[note.report_id])
-                        )
-            if conflict is not None:
-                note = self._note(request, object_id)
-                rights = {action: permissions.can(user, action, note) for action in rights}
-
+        rows = rows if rows is not None else result_rows(note)
+        form = form if form is not None else NoteForm(note, rows)
+        review_form = review_form if review_form is not None else ReviewForm(initial={"version": note.version})
         entries = {e.indicator_year_id: e for e in note.result_entries.select_related("stage")}
         for group in rows:
             for row in group.years:

@@ -97,7 +97,22 @@ def version_field() -> forms.IntegerField:
     return forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
 
-class NoteForm(forms.Form):
+class WorkflowErrorsMixin:
+    """Put the errors a workflow function raises at the form's fields (the rest above the form)."""
+
+    # A workflow error's key (a model field) -> this form's field, where they differ.
+    workflow_fields: dict[str, str] = {}
+
+    def add_workflow_errors(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for key, messages in error.message_dict.items():
+                name = self.workflow_fields.get(key, key)
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.add_error(None, error.messages)
+
+
+class NoteForm(WorkflowErrorsMixin, forms.Form):
     """A note's narrative and its proposed results, with the version the person started from."""
 
     text = long_text_field("活動経過・今後の予定", "段落は空行で区切ります。提出するには入力が必要です。", rows=12)
@@ -129,15 +144,10 @@ class NoteForm(forms.Form):
     def results(self) -> dict[int, object]:
         return {int(name.removeprefix("result_")): self.cleaned_data.get(name) for name in self.result_fields}
 
-    def add_workflow_errors(self, error: ValidationError) -> None:
-        """Put the workflow's errors (keyed by field name) at their fields."""
-        if hasattr(error, "error_dict"):
-            for key, messages in error.message_dict.items():
-                self.add_error(key if key in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(WorkflowErrorsMixin, forms.Form):
+    workflow_fields = {"review_comment": "comment"}
+
     comment = long_text_field("審査コメント", "差し戻すときは理由を必ず書いてください。担当課の画面に表示されます。", rows=4)
     version = version_field()

@@ -1,9 +1,12 @@
-"""Reading the history django-simple-history keeps: who changed what, when, before and after.
+"""Who changed what, when, before and after: read from the action log, and the history of public content.
 
 - changes_since(note, version): what others changed in a note since a version (for edit conflicts);
 - note_timeline(note): a note's whole history, its proposed results included, for reviewers;
 - measure_last_updated(measure) and last_updated_by_measure(plan): when a measure's public
-  content last changed, for the public pages.
+  content last changed, for the public pages (from django-simple-history's records).
+
+The first two read reports.models.Action, the one row each workflow action writes with what
+it changed: nothing is guessed from history records written close together.
 """
 
 from __future__ import annotations
@@ -18,10 +21,8 @@ from indicators import presentation
 from indicators.models import Indicator, IndicatorYear, MilestoneStage
 from plans.models import Measure, MeasureDepartment, Plan
 
-from .changes import Change, EditConflict
-from .models import ProgressNote, ResultEntry
-
-NOTE_FIELDS = (("text", "活動経過・今後の予定"), ("status", "状態"), ("review_comment", "審査コメント"))
+from .changes import NOT_ENTERED, NOTE_FIELDS, Change, EditConflict, result_text
+from .models import Action, ProgressNote, ResultEntry
 
 
 def person_name(user) -> str:
@@ -32,66 +33,67 @@ def person_name(user) -> str:
     return full or user.get_username()
 
 
-_user_name = person_name
-
-
 def _status_label(value: str) -> str:
     return ProgressNote.Status(value).label if value in ProgressNote.Status.values else value
 
 
-def _note_field_value(record_or_note, name: str) -> str:
-    value = getattr(record_or_note, name)
+def _field_text(name: str, value) -> str:
     return _status_label(value) if name == "status" else (value or "")
 
 
-def _entry_value(entry) -> str:
-    if entry is None:
-        return "（未入力）"
-    indicator = entry.indicator_year.indicator
-    return presentation.result_text(indicator, entry.value, entry.stage) or "（未入力）"
-
-
-def _entries_as_of(note_id: int, when: datetime.datetime) -> dict[int, object]:
-    """The note's result entries as they stood at a moment, keyed by indicator year id."""
-    records = (
-        ResultEntry.history.filter(progress_note_id=note_id, history_date__lte=when)
-        .select_related("indicator_year__indicator", "stage")
-        .order_by("id", "-history_date", "-history_id")
-    )
-    latest: dict[int, object] = {}
-    for record in records:
-        latest.setdefault(record.id, record)
-    return {r.indicator_year_id: r for r in latest.values() if r.history_type != "-"}
-
-
-def changes_since(note: ProgressNote, version: int):
-    """An EditConflict saying who changed the note since `version`, when, and what (before → after)."""
-    later = list(note.history.filter(version__gt=version).select_related("history_user").order_by("history_date"))
-    names = list(dict.fromkeys(_user_name(r.history_user) for r in later))
-    changed_at = later[-1].history_date if later else None
-    base = note.history.filter(version=version).order_by("-history_date", "-history_id").first()
-    if base is None:
-        return EditConflict(names, changed_at, [])
-    changes = [
-        Change(label, _note_field_value(base, name), _note_field_value(note, name))
+def _field_changes(changes: dict) -> list[Change]:
+    """The note's fields an action changed, in the page's order."""
+    return [
+        Change(label, _field_text(name, changes[name]["before"]), _field_text(name, changes[name]["after"]))
         for name, label in NOTE_FIELDS
-        if _note_field_value(base, name) != _note_field_value(note, name)
+        if name in changes
     ]
-    before = _entries_as_of(note.pk, base.history_date)
-    after = {e.indicator_year_id: e for e in note.result_entries.select_related("indicator_year__indicator", "stage")}
-    for year_id in sorted(set(before) | set(after)):
-        old, new = before.get(year_id), after.get(year_id)
-        old_text, new_text = _entry_value(old), _entry_value(new)
-        if old_text != new_text:
-            year = (new or old).indicator_year
-            label = presentation.result_label(year.indicator, year.fiscal_year)
-            changes.append(Change(label, old_text, new_text))
+
+
+def _result_changes(changes: dict, measure_id: int) -> list[Change]:
+    """The results an action changed; of a whole report's (publishing), only the measure's own."""
+    return [
+        Change(item["label"], item["before"], item["after"])
+        for item in changes.get("results", ())
+        if item.get("measure_id", measure_id) == measure_id
+    ]
+
+
+def changes_since(note: ProgressNote, version: int) -> EditConflict:
+    """An EditConflict saying who changed the note since `version`, when, and what (before → after).
+
+    Read from the note's actions written after that version: each field and result is
+    shown from its value at `version` to its value now; one changed and changed back is left out.
+    """
+    actions = list(
+        Action.objects.filter(note=note, note_version__gt=version).select_related("user").order_by("at", "id")
+    )
+    names = list(dict.fromkeys(person_name(action.user) for action in actions))
+    changed_at = actions[-1].at if actions else None
+    fields: dict[str, list] = {}  # name -> [value at `version`, value now]
+    results: dict[int, list] = {}  # indicator year id -> [label, value at `version`, value now]
+    for action in actions:
+        for name, _ in NOTE_FIELDS:
+            if name in action.changes:
+                change = action.changes[name]
+                fields.setdefault(name, [change["before"], None])[1] = change["after"]
+        for item in action.changes.get("results", ()):
+            seen = results.setdefault(item["indicator_year"], [item["label"], item["before"], None])
+            seen[0], seen[2] = item["label"], item["after"]
+    changes = [
+        Change(label, _field_text(name, fields[name][0]), _field_text(name, fields[name][1]))
+        for name, label in NOTE_FIELDS
+        if name in fields and _field_text(name, fields[name][0]) != _field_text(name, fields[name][1])
+    ]
+    changes += [
+        Change(label, before, after) for _, (label, before, after) in sorted(results.items()) if before != after
+    ]
     return EditConflict(names, changed_at, changes)
 
 
 @dataclass
 class TimelineEntry:
-    """One saved change: who, when, why (保存・提出・差戻し・承認…), and what changed."""
+    """One action: who, when, which (作成・保存・提出・差戻し・承認・公表…), and what changed."""
 
     when: datetime.datetime
     who: str
@@ -100,56 +102,63 @@ class TimelineEntry:
 
 
 def note_timeline(note: ProgressNote) -> list[TimelineEntry]:
-    """The note's history, newest first: each save with its changes to the text, state and results."""
-    note_records = list(note.history.select_related("history_user").order_by("history_date", "history_id"))
-    entry_records = list(
-        ResultEntry.history.filter(progress_note_id=note.pk)
-        .select_related("history_user", "indicator_year__indicator", "stage")
-        .order_by("history_date", "history_id")
-    )
+    """The note's history, newest first: each action with its changes to the results, text and state.
+
+    Read from the action log: the note's own actions, and its report's opening and
+    publication. Notes older than the log (the seed plan's, or a database from before it)
+    still show their history: django-simple-history's records dated before the note's first
+    action are read as they are, one entry per record (a result's change apart from the
+    note's), since nothing says which of them one save wrote together.
+    """
+    actions = list(Action.objects.of_note(note).select_related("user").order_by("at", "id"))
+    timeline = _timeline_before_the_log(note, actions[0].at if actions else None)
+    timeline += [
+        TimelineEntry(action.at, person_name(action.user), action.get_kind_display(),
+                      _result_changes(action.changes, note.measure_id) + _field_changes(action.changes))
+        for action in actions
+    ]
+    return list(reversed(timeline))
+
+
+def _entry_value(record) -> str:
+    if record is None:
+        return NOT_ENTERED
+    return result_text(record.indicator_year.indicator, record.value, record.stage)
+
+
+def _timeline_before_the_log(note: ProgressNote, until: datetime.datetime | None) -> list[TimelineEntry]:
+    """The note's history records dated before `until` (all when None), oldest first, one entry each."""
+    note_records = note.history.select_related("history_user")
+    entry_records = ResultEntry.history.filter(progress_note_id=note.pk).select_related(
+        "history_user", "indicator_year__indicator", "stage")
+    if until is not None:
+        note_records = note_records.filter(history_date__lt=until)
+        entry_records = entry_records.filter(history_date__lt=until)
+    names = [name for name, _ in NOTE_FIELDS]
     timeline: list[TimelineEntry] = []
-    pending: list = []  # result changes waiting for the note save that closes them (save_note writes them first)
     previous_note = None
     previous_entry: dict[int, object] = {}
-
-    def flush_pending():
-        for record, change in pending:
-            timeline.append(TimelineEntry(record.history_date, _user_name(record.history_user), "保存", [change]))
-        pending.clear()
-
-    for record in sorted(chain(note_records, entry_records), key=lambda r: (r.history_date, r.history_id)):
+    records = sorted(chain(note_records, entry_records), key=lambda r: (r.history_date, r.history_id))
+    for record in records:
+        who = person_name(record.history_user)
         if isinstance(record, note.history.model):
-            if previous_note is None:
-                changes = []
-            else:
-                changes = [
-                    Change(label, _note_field_value(previous_note, name), _note_field_value(record, name))
-                    for name, label in NOTE_FIELDS
-                    if _note_field_value(previous_note, name) != _note_field_value(record, name)
-                ]
+            changes = []
+            if previous_note is not None:
+                delta = {c.field: c for c in record.diff_against(previous_note, included_fields=names).changes}
+                changes = [Change(label, _field_text(name, delta[name].old), _field_text(name, delta[name].new))
+                           for name, label in NOTE_FIELDS if name in delta]
             previous_note = record
-            who = _user_name(record.history_user)
-            same_save = [
-                change for entry, change in pending
-                if entry.history_user_id == record.history_user_id
-                and (record.history_date - entry.history_date).total_seconds() < 5
-            ]
-            if len(same_save) == len(pending):
-                pending.clear()
-            else:
-                flush_pending()
-                same_save = []
             reason = record.history_change_reason or {"+": "作成", "~": "変更", "-": "削除"}[record.history_type]
-            timeline.append(TimelineEntry(record.history_date, who, reason, same_save + changes))
+            timeline.append(TimelineEntry(record.history_date, who, reason, changes))
         else:
             old = previous_entry.get(record.id)
             new = None if record.history_type == "-" else record
             previous_entry[record.id] = new
             year = record.indicator_year
             label = presentation.result_label(year.indicator, year.fiscal_year)
-            pending.append((record, Change(label, _entry_value(old), _entry_value(new))))
-    flush_pending()
-    return list(reversed(timeline))
+            timeline.append(TimelineEntry(record.history_date, who, record.history_change_reason or "保存",
+                                          [Change(label, _entry_value(old), _entry_value(new))]))
+    return timeline
 
 
 def last_updated_by_measure(plan: Plan, measure: Measure | None = None) -> dict[int, datetime.datetime]:

@@ -12,9 +12,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core import fiscal_years
@@ -221,6 +223,20 @@ class ProgressNote(NormalizesText, models.Model):
     def is_editable_status(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
 
+    def author_ids(self) -> set[int]:
+        """Who entered this note's text or results: they may not approve it (four eyes).
+
+        Read from the action log: everyone who ever saved a change to the note's text or
+        results, in the browser or by uploading a result workbook, since its report was
+        opened; a return does not wipe the slate, because what they wrote usually stays
+        in the note. Saves made before the action log existed are not counted (the only
+        report of that time, the seed's, is published and can no longer be approved).
+        """
+        return set(
+            Action.objects.filter(note=self, kind__in=Action.AUTHORING, user__isnull=False)
+            .values_list("user_id", flat=True)
+        )
+
     def save(self, *args, **kwargs):
         if _report_is_published(self.report_id):
             raise ReportIsPublished()
@@ -363,3 +379,89 @@ class ResultEntry(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+class ActionQuerySet(models.QuerySet):
+    def record(self, kind: str, user, *, note: ProgressNote | None = None, report: ProgressReport | None = None,
+               plan=None, changes: dict | None = None, at=None) -> "Action":
+        """Write one action; call it inside the transaction of the change it records.
+
+        Give the most specific object it was done to: a note's report and plan, and a
+        report's plan, are filled in, so every action of a report or a plan is one query away.
+        """
+        target = note or report or plan
+        if note is not None:
+            report = report or note.report
+        return self.create(
+            kind=kind, user=user if getattr(user, "pk", None) else None, at=at or timezone.now(),
+            plan_id=plan.pk if plan is not None else getattr(report, "plan_id", None), report=report, note=note,
+            note_version=note.version if note is not None else None,
+            target=str(target)[:300] if target is not None else "", changes=changes or {},
+        )
+
+    def of_note(self, note: ProgressNote) -> "ActionQuerySet":
+        """A note's actions, and those of its report that concern every note (opening, publishing)."""
+        return self.filter(
+            Q(note=note) | Q(report_id=note.report_id, note__isnull=True, kind__in=Action.REPORT_WIDE)
+        )
+
+
+class Action(models.Model):
+    """One row per workflow action: who did what, when, to which note, report or plan, and what changed.
+
+    Written by the function that performs the action (reports.workflow, reports.publication,
+    the plan import), in the same transaction as the change, after Zulip's RealmAuditLog:
+    the timeline, edit conflicts and the four-eyes rule read it instead of guessing from
+    history rows. `changes` holds, as text shown to people at the time:
+    - the note's fields: {"text": {"before": ..., "after": ...}, "status": ..., "review_comment": ...}
+      (status as its stored value);
+    - results: {"results": [{"indicator_year": id, "measure_id": id, "label": "指標① 令和5年度の結果",
+      "before": "（未入力）", "after": "34,068時間"}, ...]} (proposed ones on a save, official ones on publishing);
+    - what an action created: {"created": {...}} (opening a report, importing a plan).
+    """
+
+    class Kind(models.TextChoices):
+        OPEN_REPORT = "open_report", "作成"
+        SAVE = "save", "保存"
+        UPLOAD = "upload", "結果ブックから保存"
+        SUBMIT = "submit", "提出"
+        RETURN = "return", "差戻し"
+        APPROVE = "approve", "承認"
+        PUBLISH = "publish", "公表"
+        IMPORT_PLAN = "import_plan", "計画ブックから作成"
+
+    # Actions that enter a note's text or results: their authors may not approve it.
+    AUTHORING = (Kind.SAVE, Kind.UPLOAD)
+    # Actions on a report that every one of its notes shows in its timeline.
+    REPORT_WIDE = (Kind.OPEN_REPORT, Kind.PUBLISH)
+
+    kind = models.CharField("操作", max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="操作した人",
+    )
+    at = models.DateTimeField("日時", default=timezone.now)
+    # What it was done to; the links are cleared if the object is deleted, `target` keeps its name.
+    plan = models.ForeignKey("plans.Plan", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name="計画")
+    report = models.ForeignKey(ProgressReport, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="actions", verbose_name="進捗状況報告")
+    note = models.ForeignKey(ProgressNote, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="actions", verbose_name="活動経過・今後の予定")
+    note_version = models.PositiveIntegerField("記述の版", null=True, blank=True,
+                                               help_text="操作の後の記述の版（同時編集の確認に使います）")
+    target = models.CharField("対象", max_length=300, blank=True)
+    changes = models.JSONField("変更内容", default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "操作の記録"
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["note", "at"], name="action_note_at"),
+            models.Index(fields=["report", "at"], name="action_report_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.target}"

@@ -25,7 +25,8 @@ from indicators.models import IndicatorYear
 from plans.models import Plan
 
 from . import snapshot
-from .models import ProgressNote, ProgressReport, PublishedIndicatorYear, ResultEntry
+from .changes import result_item, result_text
+from .models import Action, ProgressNote, ProgressReport, PublishedIndicatorYear, ResultEntry
 
 
 def public_plans() -> QuerySet[Plan]:
@@ -119,25 +120,30 @@ def freeze_figures(report: ProgressReport) -> None:
 
 
 @transaction.atomic
-def apply_approved_results(report: ProgressReport, user=None) -> int:
+def apply_approved_results(report: ProgressReport, user=None, at=None) -> list[dict]:
     """Copy the results proposed in the report's approved notes into the official IndicatorYear results.
 
-    Returns how many indicator years changed; each change is kept in their history.
+    Returns the official results that changed, before and after, as the action log keeps
+    them (reports.changes.result_item); each change is also kept in their history.
     """
     entries = ResultEntry.objects.filter(
         progress_note__report=report, progress_note__status=ProgressNote.Status.APPROVED
-    ).select_related("indicator_year__indicator__measure__plan", "stage")
-    changed = 0
-    for entry in entries:
+    ).select_related("indicator_year__indicator__measure__plan", "indicator_year__result_stage", "stage")
+    changed = []
+    for entry in entries.order_by("progress_note__measure__number", "indicator_year__indicator__slot",
+                                  "indicator_year__fiscal_year"):
         year = entry.indicator_year
         if year.result_value == entry.value and year.result_stage_id == entry.stage_id:
             continue
+        before = result_text(year.indicator, year.result_value, year.result_stage)
         year.result_value, year.result_stage = entry.value, entry.stage
         year.full_clean()
         year._history_user = user
         year._change_reason = f"{report}の公表"
+        if at is not None:
+            year._history_date = at
         year.save(update_fields=["result_value", "result_stage"])
-        changed += 1
+        changed.append(result_item(year, before, result_text(year.indicator, entry.value, entry.stage)))
     return changed
 
 
@@ -146,18 +152,26 @@ def publish_report(report: ProgressReport, *, user=None) -> ProgressReport:
     """Publish a report: its approved notes and results and the plan's figures go public and are frozen,
     with a copy of every title, name, unit, direction and stage the report shows (reports.snapshot).
 
-    Call it through reports.workflow.publish, which checks the user's rights.
+    Call it through reports.workflow.publish, which checks the user's rights. The
+    publication is recorded in the action log (reports.models.Action), with the official
+    results it changed, in the same transaction.
     """
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     if report.is_published:
         raise ValueError("この進捗状況報告はすでに公表されています。")
-    apply_approved_results(report, user)
+    at = timezone.now()
+    results = apply_approved_results(report, user, at)
     freeze_figures(report)
     report.published_bands = achievement.frozen_bands(achievement.plan_bands(report.plan))
     report.published_content = snapshot.take(report.plan)
-    report.published_at = timezone.now()
+    report.published_at = at
     report.published_by = user
     report._history_user = user
     report._change_reason = "公表"
+    report._history_date = at
     report.save(update_fields=["published_at", "published_by", "published_bands", "published_content"])
+    del report._history_date
+    public = list(report.notes.filter(status=ProgressNote.Status.APPROVED).values_list("pk", flat=True))
+    Action.objects.record(Action.Kind.PUBLISH, user, report=report, at=at,
+                          changes={"results": results, "public_notes": public})
     return report

@@ -10,8 +10,12 @@ Each function is atomic: it locks the report and then the note (SELECT … FOR
 UPDATE on PostgreSQL; SQLite serialises writes anyway), checks the user's
 rights through plans.permissions on the locked, fresh rows, checks the version
 the user saw (optimistic locking: a stale save is refused with what the other
-person changed, see EditConflict), writes, bumps the version and records who
-and why in the history.
+person changed, see EditConflict), writes, bumps the version, and records the
+action (reports.models.Action: who, when, which action, what changed) in the
+same transaction. What changed in the note's fields comes from
+django-simple-history (the new history record diffed against the previous
+one); history records and the action share one timestamp. A save that changes
+nothing writes nothing: no version, no history record, no action.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ from plans.models import Measure
 
 from . import publication
 from .changes import EditConflict  # noqa: F401  (raised here; callers catch workflow.EditConflict)
+from .changes import NOT_ENTERED, NOTE_FIELDS, result_item, result_text
 from .history import changes_since
-from .models import ProgressNote, ProgressReport, ResultEntry
+from .models import Action, ProgressNote, ProgressReport, ResultEntry
 
 
 def _lock(note: ProgressNote) -> tuple[ProgressReport, ProgressNote]:
@@ -51,14 +56,48 @@ def _check_version(note: ProgressNote, expected_version: int | None) -> None:
     raise changes_since(note, int(expected_version))
 
 
-def _write(note: ProgressNote, user, reason: str, fields: list[str]) -> ProgressNote:
+def _stamp(obj, user, kind: str, at) -> None:
+    """Who, why and when for the history record the next save or delete of `obj` writes."""
+    obj._history_user = user
+    obj._change_reason = Action.Kind(kind).label
+    obj._history_date = at
+
+
+def _unstamp(obj) -> None:
+    for name in ("_history_user", "_change_reason", "_history_date"):
+        obj.__dict__.pop(name, None)
+
+
+def _latest_record(note: ProgressNote):
+    # By id, not date: the note is locked, so its records are written one after another.
+    return note.history.order_by("-history_id").first()
+
+
+def _field_changes(record, previous) -> dict:
+    """The note's fields that differ between two history records, as the action log keeps them."""
+    names = [name for name, _ in NOTE_FIELDS]
+    if previous is None:  # a note whose history never started (loaded raw): its values are all new
+        return {name: {"before": "", "after": getattr(record, name)} for name in names if getattr(record, name)}
+    delta = record.diff_against(previous, included_fields=names)
+    return {change.field: {"before": change.old or "", "after": change.new or ""} for change in delta.changes}
+
+
+def _write(note: ProgressNote, user, kind: str, fields: list[str], *, at, results: list[dict] = ()) -> ProgressNote:
+    """Save the note's changed fields with a new version, and record the action with what changed."""
+    previous = _latest_record(note)
     note.version += 1
     note.updated_by = user
-    note.updated_at = timezone.now()
-    note._history_user = user
-    note._change_reason = reason
+    note.updated_at = at
+    _stamp(note, user, kind, at)
     note.full_clean()
-    note.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+    try:
+        note.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+    finally:
+        _unstamp(note)
+    changes = _field_changes(_latest_record(note), previous)
+    if results:
+        changes["results"] = list(results)
+    Action.objects.record(kind, user, note=note, changes=changes, at=at)
     return note
 
 
@@ -68,16 +107,23 @@ def open_report(user, report: ProgressReport) -> ProgressReport:
     permissions.require(user, permissions.ADD, ProgressReport)
     if ProgressReport.objects.filter(plan_id=report.plan_id, published_at__isnull=True).exists():
         raise ValidationError("この計画には公表前の進捗状況報告がすでにあります。先に公表してください。")
+    at = timezone.now()
+    kind = Action.Kind.OPEN_REPORT
     report.published_at = None
-    report._history_user = user
-    report._change_reason = "作成"
+    _stamp(report, user, kind, at)
     report.full_clean()
     report.save()
-    for measure in Measure.objects.filter(plan_id=report.plan_id).order_by("number"):
-        note = ProgressNote(report=report, measure=measure, updated_by=user, updated_at=timezone.now())
-        note._history_user = user
-        note._change_reason = "作成"
+    _unstamp(report)
+    measures = list(Measure.objects.filter(plan_id=report.plan_id).order_by("number"))
+    for measure in measures:
+        note = ProgressNote(report=report, measure=measure, updated_by=user, updated_at=at)
+        _stamp(note, user, kind, at)
         note.save()
+    Action.objects.record(kind, user, report=report, at=at, changes={"created": {
+        "as_of": report.as_of.isoformat(),
+        "due_date": report.due_date.isoformat() if report.due_date else None,
+        "notes": len(measures),
+    }})
     return report
 
 
@@ -101,7 +147,8 @@ def add_measure_to_open_report(measure: Measure) -> ProgressNote | None:
 
 @transaction.atomic
 def save_note(
-    user, note: ProgressNote, *, expected_version: int | None, text: str, results: Mapping[int, object]
+    user, note: ProgressNote, *, expected_version: int | None, text: str, results: Mapping[int, object],
+    kind: str = Action.Kind.SAVE,
 ) -> ProgressNote:
     """Save a note's narrative and its proposed results.
 
@@ -110,8 +157,13 @@ def save_note(
     not in `results` are left as they are. Raises EditConflict when the note
     changed since `expected_version`, ValidationError (keyed by "text" or
     "result_<indicator year id>") when a value is refused; nothing is saved then.
+    `kind` says where the input came from: Action.Kind.SAVE (the admin's form) or
+    Action.Kind.UPLOAD (a result workbook); the action log keeps it.
     """
+    if kind not in Action.AUTHORING:
+        raise ValueError(f"a note is saved from a form or an upload, not by {kind!r}")
     report, note = _lock(note)
+    at = timezone.now()  # after the lock: actions of a note are in the order they were written
     permissions.require(user, permissions.CHANGE, note)  # first: a conflict would show others' changes
     _check_version(note, expected_version)
 
@@ -121,9 +173,9 @@ def save_note(
             indicator__measure_id=note.measure_id, fiscal_year__lte=report.fiscal_year
         ).select_related("indicator")
     }
-    existing = {entry.indicator_year_id: entry for entry in note.result_entries.all()}
+    existing = {entry.indicator_year_id: entry for entry in note.result_entries.select_related("stage")}
     errors: dict[str, list] = {}
-    changed = False
+    changed: list[tuple[object, str, str]] = []  # (indicator year, before, after)
     for year_id, proposed in results.items():
         year = years.get(int(year_id))
         key = f"result_{year_id}"
@@ -131,12 +183,12 @@ def save_note(
             errors[key] = ["この推進項目・年度の結果は入力できません。"]
             continue
         entry = existing.get(year.pk)
+        before = result_text(year.indicator, entry.value, entry.stage) if entry is not None else NOT_ENTERED
         if proposed is None:
             if entry is not None:
-                entry._history_user = user
-                entry._change_reason = "取消し"
+                _stamp(entry, user, kind, at)
                 entry.delete()
-                changed = True
+                changed.append((year, before, NOT_ENTERED))
             continue
         value = proposed if isinstance(proposed, Decimal) else None
         stage = None if isinstance(proposed, Decimal) else proposed
@@ -150,38 +202,39 @@ def save_note(
         except ValidationError as error:
             errors[key] = [message for messages in error.message_dict.values() for message in messages]
             continue
-        entry._history_user = user
-        entry._change_reason = "保存"
+        _stamp(entry, user, kind, at)
         entry.save()
-        changed = True
+        changed.append((year, before, result_text(year.indicator, value, stage)))
     if errors:
         raise ValidationError(errors)
-    if text != note.text:
-        note.text = text
-        changed = True
-    if not changed:
+    text_changed = text != note.text
+    if not (changed or text_changed):
         return note
-    return _write(note, user, "保存", ["text"])
+    note.text = text
+    changed.sort(key=lambda item: (item[0].indicator.slot, item[0].fiscal_year))
+    return _write(note, user, kind, ["text"], at=at, results=[result_item(*item) for item in changed])
 
 
 @transaction.atomic
 def submit(user, note: ProgressNote, *, expected_version: int | None = None) -> ProgressNote:
     """Send a note to the reform office for review."""
     report, note = _lock(note)
+    at = timezone.now()  # after the lock: actions of a note are in the order they were written
     permissions.require(user, permissions.SUBMIT, note)  # first: a conflict would show others' changes
     _check_version(note, expected_version)
     if not note.text.strip():
         raise ValidationError({"text": "活動経過・今後の予定を入力してから提出してください。"})
     note.status = ProgressNote.Status.SUBMITTED
     note.submitted_by = user
-    note.submitted_at = timezone.now()
-    return _write(note, user, "提出", ["status", "submitted_by", "submitted_at"])
+    note.submitted_at = at
+    return _write(note, user, Action.Kind.SUBMIT, ["status", "submitted_by", "submitted_at"], at=at)
 
 
 @transaction.atomic
 def return_with_comment(user, note: ProgressNote, comment: str, *, expected_version: int | None = None) -> ProgressNote:
     """Send a submitted (or approved, not yet published) note back to its department, saying why."""
     report, note = _lock(note)
+    at = timezone.now()  # after the lock: actions of a note are in the order they were written
     permissions.require(user, permissions.RETURN, note)  # first: a conflict would show others' changes
     _check_version(note, expected_version)
     comment = (comment or "").strip()
@@ -190,29 +243,34 @@ def return_with_comment(user, note: ProgressNote, comment: str, *, expected_vers
     note.status = ProgressNote.Status.RETURNED
     note.review_comment = comment
     note.reviewed_by = user
-    note.reviewed_at = timezone.now()
-    return _write(note, user, "差戻し", ["status", "review_comment", "reviewed_by", "reviewed_at"])
+    note.reviewed_at = at
+    return _write(note, user, Action.Kind.RETURN, ["status", "review_comment", "reviewed_by", "reviewed_at"], at=at)
 
 
 @transaction.atomic
 def approve(user, note: ProgressNote, *, expected_version: int | None = None, comment: str = "") -> ProgressNote:
-    """Approve a submitted note: it goes public with the next publication of its report."""
+    """Approve a submitted note: it goes public with the next publication of its report.
+
+    Four eyes: nobody approves a note they submitted or whose text or results they
+    entered (plans.permissions, reading the note's authors from the action log).
+    """
     report, note = _lock(note)
+    at = timezone.now()  # after the lock: actions of a note are in the order they were written
     permissions.require(user, permissions.APPROVE, note)  # first: a conflict would show others' changes
     _check_version(note, expected_version)
     note.status = ProgressNote.Status.APPROVED
     note.reviewed_by = user
-    note.reviewed_at = timezone.now()
+    note.reviewed_at = at
     fields = ["status", "reviewed_by", "reviewed_at"]
     if comment.strip():
         note.review_comment = comment.strip()
         fields.append("review_comment")
-    return _write(note, user, "承認", fields)
+    return _write(note, user, Action.Kind.APPROVE, fields, at=at)
 
 
 @transaction.atomic
 def publish(user, report: ProgressReport) -> ProgressReport:
-    """Publish a report (see reports.publication.publish_report), if the user may."""
+    """Publish a report (see reports.publication.publish_report, which records the action), if the user may."""
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     permissions.require(user, permissions.PUBLISH, report)
     return publication.publish_report(report, user=user)

@@ -34,6 +34,8 @@ EXPECTED = {
                          "submit": ("staff_other", "admin")},
     "submitted_note_own": {"view": OWN_DEPT + REVIEW, "return": REVIEW, "approve": REVIEW},
     "submitted_note_third": {"view": REVIEW, "return": REVIEW, "approve": REVIEW},
+    # the administrator entered its text: four eyes, they may return it but not approve it
+    "submitted_note_admin_wrote": {"view": REVIEW, "return": REVIEW, "approve": ("reviewer",)},
     "approved_note_own": {"view": OWN_DEPT + REVIEW, "return": REVIEW},
     "published_note_own": {"view": OWN_DEPT + REVIEW},
     "result_entry_own": {"view": OWN_DEPT + REVIEW, "add": ("staff_own", "admin"), "change": ("staff_own", "admin"),
@@ -72,6 +74,9 @@ def world(seed_plan):
         workflow.save_note(helper, notes[number], expected_version=1, text="記述", results={})
         workflow.submit(helper, notes[number])
     workflow.approve(users["admin"], notes[13])
+    # 下水道推進室 alone has measure 5: nobody's here. The administrator writes, a colleague submits.
+    workflow.save_note(users["admin"], notes[5], expected_version=1, text="管理者が記入", results={})
+    workflow.submit(helper, notes[5])
     own_year = IndicatorYear.objects.get(indicator__measure__number=1, fiscal_year=2023)
     workflow.save_note(helper, notes[1], expected_version=1, text="",
                        results={own_year.pk: own_year.indicator.stages.first()})
@@ -90,6 +95,7 @@ def world(seed_plan):
         "draft_note_other": ProgressNote.objects.get(pk=notes[11].pk),
         "submitted_note_own": ProgressNote.objects.get(pk=notes[2].pk),
         "submitted_note_third": ProgressNote.objects.get(pk=notes[12].pk),
+        "submitted_note_admin_wrote": ProgressNote.objects.get(pk=notes[5].pk),
         "approved_note_own": ProgressNote.objects.get(pk=notes[13].pk),
         "published_note_own": published.notes.get(measure__number=1),
         "result_entry_own": ProgressNote.objects.get(pk=notes[1].pk).result_entries.get(),

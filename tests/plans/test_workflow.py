@@ -122,6 +122,44 @@ def test_nobody_approves_their_own_submission(seed_plan, report, people):
     assert workflow.approve(people["reviewer2"], note).status == "approved"
 
 
+def test_nobody_approves_what_they_wrote(seed_plan, report, people):
+    """Four eyes: a reviewer who is also department staff writes, a colleague submits; the writer may not approve."""
+    writer = reviewer("keiei", department("市長公室", "経営改革課"))
+    note = note_of(report, 2)  # 経営改革課 shares measure 2 with 職員課
+    note = workflow.save_note(writer, note, expected_version=1, text="経営改革課が記入", results={})
+    note = workflow.submit(people["shokuin"], note)
+    assert not permissions.can(writer, permissions.APPROVE, note)
+    with pytest.raises(permissions.NotAllowed, match="この記述を自分で入力・編集しています。ほかの審査担当者に承認を依頼してください。"):
+        workflow.approve(writer, note)
+    assert ProgressNote.objects.get(pk=note.pk).status == "submitted"
+    assert workflow.approve(people["reviewer2"], note).status == "approved"
+
+
+def test_authors_count_for_the_whole_report_and_uploads_too(seed_plan, report, people):
+    writer = reviewer("keiei", department("市長公室", "経営改革課"))
+    overtime = year_of(2, 1, 2023)
+    note = note_of(report, 2)
+    # Entering results by uploading a workbook makes an author as much as typing them.
+    note = workflow.save_note(writer, note, expected_version=1, text="", results={overtime.pk: Decimal(1)},
+                              kind="upload")
+    note = workflow.save_note(people["shokuin"], note, expected_version=note.version, text="職員課", results={})
+    note = workflow.return_with_comment(people["reviewer"], workflow.submit(people["shokuin"], note), "直して")
+    # Returned and rewritten by someone else: the earlier author still may not approve.
+    note = workflow.save_note(people["shokuin"], note, expected_version=note.version, text="職員課が直した",
+                              results={overtime.pk: Decimal(2)})
+    note = workflow.submit(people["shokuin"], note)
+    assert note.author_ids() == {writer.pk, people["shokuin"].pk}
+    with pytest.raises(permissions.NotAllowed, match="自分で入力・編集"):
+        workflow.approve(writer, note)
+    # Saving without changing anything writes nothing and makes nobody an author.
+    other = note_of(report, 6)  # 経営改革課 and 関係各課
+    other = workflow.save_note(writer, other, expected_version=1, text="", results={})
+    helper = reviewer("kankei", department("市長公室", "経営改革課"))
+    other = workflow.submit(helper, workflow.save_note(helper, other, expected_version=1, text="記述", results={}))
+    assert other.author_ids() == {helper.pk}
+    assert workflow.approve(writer, other).status == "approved"
+
+
 def test_submitting_needs_a_narrative(report, people):
     with pytest.raises(ValidationError, match="活動経過・今後の予定を入力してから提出"):
         workflow.submit(people["shokuin"], note_of(report, 1))

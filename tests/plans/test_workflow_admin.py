@@ -151,6 +151,72 @@ def test_reviewer_returns_then_approves_and_publishes(client, report, people):
     assert report.is_published
 
 
+def action_url(note, name):
+    return reverse(f"admin:reports_progressnote_{name}", args=[note.pk])
+
+
+def test_each_button_posts_to_its_own_action(client, report, people):
+    note = note_of(report, 2)
+    overtime = year_of(2, 1, 2023)
+    client.force_login(people["shokuin"])
+    page = client.get(edit_url(note)).content.decode()
+    assert f'action="{action_url(note, "save")}"' in page
+    assert f'formaction="{action_url(note, "submit")}"' in page
+    assert client.get(action_url(note, "save"))["Location"] == edit_url(note)  # only a post acts
+    response = client.post(action_url(note, "save"), {"version": 1, "text": "下書き", f"result_{overtime.pk}": ""})
+    assert response.status_code == 302 and response["Location"] == edit_url(note)
+    response = client.post(action_url(note, "submit"), {"version": 2, "text": "", f"result_{overtime.pk}": "1"})
+    assert "活動経過・今後の予定を入力してから提出してください。" in response.content.decode()
+    note.refresh_from_db()
+    assert (note.text, note.version, note.result_entries.count()) == ("下書き", 2, 0)  # both or neither
+    response = client.post(action_url(note, "submit"), {"version": 2, "text": "提出", f"result_{overtime.pk}": "1"})
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    note.refresh_from_db()
+    assert note.status == "submitted"
+
+    client.force_login(people["reviewer"])
+    page = client.get(edit_url(note)).content.decode()
+    assert f'formaction="{action_url(note, "approve")}"' in page and f'formaction="{action_url(note, "return")}"' in page
+    dashboard = reverse("admin:reports_progressreport_dashboard", args=[report.pk])
+    response = client.post(action_url(note, "return"), {"version": note.version, "comment": ""})
+    assert "差し戻す理由を入力してください" in response.content.decode()
+    # A stale version on a review is refused like a stale save, showing what changed.
+    response = client.post(action_url(note, "approve"), {"version": 2, "comment": ""})
+    assert response.status_code == 200 and "shokuinさん" in response.content.decode()
+    assert f'name="version" value="{note.version}"' in response.content.decode()
+    response = client.post(action_url(note, "return"), {"version": note.version, "comment": "根拠を"})
+    assert response.status_code == 302 and response["Location"] == dashboard
+    note = workflow.submit(people["shokuin"], note_of(report, 2))
+    response = client.post(action_url(note, "approve"), {"version": note.version, "comment": ""})
+    assert response.status_code == 302 and response["Location"] == dashboard
+    assert note_of(report, 2).status == "approved"
+    # Staff may not review, and another department's note is not found, whatever the action.
+    client.force_login(people["kodomo"])
+    for name in ("save", "submit", "return", "approve"):
+        assert client.post(action_url(note, name), {"version": 1, "text": "x", "comment": "x"}).status_code == 404
+    client.force_login(people["shokuin"])
+    assert client.post(action_url(note, "return"), {"version": note.version, "comment": "x"}).status_code == 403
+
+
+def test_a_reviewer_who_wrote_the_note_cannot_approve_it_in_the_admin(client, report, people):
+    writer = reviewer("keiei", department("市長公室", "経営改革課"))
+    note = note_of(report, 2)  # 経営改革課 shares measure 2 with 職員課
+    client.force_login(writer)
+    response = client.post(action_url(note, "save"), {"version": 1, "text": "経営改革課が記入"})
+    assert response.status_code == 302
+    note = workflow.submit(people["shokuin"], note_of(report, 2))  # a colleague submits
+    page = client.get(edit_url(note)).content.decode()
+    assert "差し戻す" in page and "承認する" not in page
+    response = client.post(action_url(note, "approve"), {"version": note.version, "comment": ""})
+    assert response.status_code == 403
+    assert "この記述を自分で入力・編集しています。ほかの審査担当者に承認を依頼してください。" in response.content.decode()
+    assert note_of(report, 2).status == "submitted"
+    client.force_login(people["reviewer"])
+    assert "承認する" in client.get(edit_url(note)).content.decode()
+    assert client.post(action_url(note, "approve"), {"version": note.version, "comment": ""}).status_code == 302
+    assert note_of(report, 2).status == "approved"
+
+
 def test_timeline_shows_who_what_before_after(client, report, people):
     note = note_of(report, 2)
     overtime = year_of(2, 1, 2023)
