@@ -5,8 +5,6 @@ Views parse input, call one domain function, render; rights come from plans.perm
 
 from __future__ import annotations
 
-import base64
-
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -20,10 +18,11 @@ from reports.workflow import EditConflict
 
 from . import plan_workbook, result_template
 from .cells import ExportRefused
+from .models import PendingUpload, PendingUploadUnavailable
 from .views import XLSX, _attachment
 
-RESULT_SESSION_KEY = "exchange_result_upload"
-PLAN_SESSION_KEY = "exchange_plan_upload"
+# The confirmation form names its pending upload (exchange.models.PendingUpload) in this field.
+PENDING_FIELD = "pending"
 
 
 def _context(request, title, **extra):
@@ -53,14 +52,18 @@ def result_upload(request, report_id):
     notes = result_template.editable_notes(request.user, report)
     if not notes:
         raise permissions.NotAllowed("この報告で入力できる推進項目がありません。")
-    upload = None
+    upload = pending = None
+    if request.method == "POST" and "cancel" in request.POST:
+        PendingUpload.objects.drop(request.user, request.POST.get(PENDING_FIELD))
+        messages.info(request, "アップロードした内容は保存せずに破棄しました。")
+        return redirect(request.path)
     if request.method == "POST" and "confirm" in request.POST:
-        pending = request.session.get(RESULT_SESSION_KEY)
-        if not pending or pending.get("report") != report.pk:
-            messages.error(request, "確認中のアップロードが見つかりません。もう一度ファイルを選んでください。")
-            return redirect(request.path)
         try:
-            saved = result_template.save_upload(request.user, pending)
+            pending = PendingUpload.objects.take(request.user, PendingUpload.Kind.RESULT_TEMPLATE,
+                                                 request.POST.get(PENDING_FIELD), report=report)
+            saved = result_template.save_upload(request.user, pending.data)
+        except PendingUploadUnavailable as unavailable:
+            messages.error(request, unavailable.message)
         except EditConflict as conflict:
             messages.error(request, conflict.message + " 何も保存していません。")
         except (ValidationError, permissions.NotAllowed) as error:
@@ -68,29 +71,34 @@ def result_upload(request, report_id):
             messages.error(request, f"保存できませんでした（何も保存していません）：{text}")
         else:
             messages.success(request, f"{saved}件の推進項目の結果・記述を保存しました。内容を確かめて提出してください。")
-            request.session.pop(RESULT_SESSION_KEY, None)
             return redirect("admin:index")
-        request.session.pop(RESULT_SESSION_KEY, None)
         return redirect(request.path)
     if request.method == "POST" and request.FILES.get("workbook"):
         upload = result_template.read_upload(request.user, report, request.FILES["workbook"])
-        if upload.ok and upload.notes:
-            request.session[RESULT_SESSION_KEY] = upload.as_session()
+        if upload.ok and upload.notes and upload.changes:  # else there is nothing to confirm
+            pending = PendingUpload.objects.keep(request.user, PendingUpload.Kind.RESULT_TEMPLATE, report=report,
+                                                 data=upload.as_session())
     return render(request, "exchange/admin/result_upload.html", _context(
-        request, f"結果入力ブックのアップロード（{report}）", report=report, notes=notes, upload=upload,
+        request, f"結果入力ブックのアップロード（{report}）", report=report, notes=notes, upload=upload, pending=pending,
     ))
 
 
 def plan_import(request):
     """The reform office sets up a whole plan from a plan workbook: preview, then create all or nothing."""
     permissions.require(request.user, permissions.ADD, Plan)
-    preview = None
+    preview = pending = None
+    if request.method == "POST" and "cancel" in request.POST:
+        PendingUpload.objects.drop(request.user, request.POST.get(PENDING_FIELD))
+        messages.info(request, "アップロードした計画ブックは使わずに破棄しました。")
+        return redirect(request.path)
     if request.method == "POST" and "confirm" in request.POST:
-        data = request.session.pop(PLAN_SESSION_KEY, None)
-        if not data:
-            messages.error(request, "確認中のアップロードが見つかりません。もう一度ファイルを選んでください。")
+        try:
+            taken = PendingUpload.objects.take(request.user, PendingUpload.Kind.PLAN_WORKBOOK,
+                                               request.POST.get(PENDING_FIELD))
+        except PendingUploadUnavailable as unavailable:
+            messages.error(request, unavailable.message)
             return redirect(request.path)
-        result = plan_workbook.import_plan(base64.b64decode(data), user=request.user)
+        result = plan_workbook.import_plan(bytes(taken.workbook), user=request.user)
         if result.ok:
             messages.success(request, f"「{result.created}」を作成しました。")
             return redirect(reverse("admin:plans_plan_change", args=[result.created.pk]))
@@ -99,8 +107,8 @@ def plan_import(request):
         data = request.FILES["workbook"].read()
         preview = plan_workbook.read_plan_workbook(data)
         if preview.ok:
-            request.session[PLAN_SESSION_KEY] = base64.b64encode(data).decode()
-    return render(request, "exchange/admin/plan_import.html", _context(request, "計画ブックから計画を作成", preview=preview))
+            pending = PendingUpload.objects.keep(request.user, PendingUpload.Kind.PLAN_WORKBOOK, workbook=data)
+    return render(request, "exchange/admin/plan_import.html", _context(request, "計画ブックから計画を作成", preview=preview, pending=pending))
 
 
 def plan_export(request, plan_slug):

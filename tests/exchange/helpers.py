@@ -1,4 +1,5 @@
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -88,3 +89,10 @@ def raw_text(ref: str, text: str) -> str:
     escaped = "".join(f"_x{ord(c):04X}_" if ord(c) < 0x20 and c not in "\t\n\r" or c in "\ufffe\uffff" else c for c in text)
     escaped = "".join(c for c in escaped if not 0xD800 <= ord(c) <= 0xDFFF)
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(escaped)}</t></is></c>'
+
+
+def pending_upload_id(response) -> str:
+    """The pending upload a preview page's confirmation form names (its hidden field)."""
+    found = re.search(r'name="pending" value="([0-9a-f-]{36})"', response.content.decode())
+    assert found, "the preview has no confirmation form naming a pending upload"
+    return found.group(1)

@@ -8,7 +8,7 @@ from exchange.plan_workbook import export_plan
 from plans.models import Plan
 from tests.workflow_helpers import open_report
 
-from .helpers import edited, open_xlsx
+from .helpers import edited, open_xlsx, pending_upload_id
 
 
 def test_start_pages_link_the_workbooks(client, seed_plan, people):
@@ -41,7 +41,7 @@ def test_reform_office_exports_and_imports_a_plan_in_the_admin(client, seed_plan
     preview = client.post(url, {"workbook": SimpleUploadedFile("p.xlsx", edited(exported.content, next_plan))})
     assert "作成する内容の確認" in preview.content.decode()
     assert not Plan.objects.filter(slug="2027-2030").exists()
-    created = client.post(url, {"confirm": "1"})
+    created = client.post(url, {"confirm": "1", "pending": pending_upload_id(preview)})
     plan = Plan.objects.get(slug="2027-2030")
     assert created.status_code == 302 and created["Location"] == reverse("admin:plans_plan_change", args=[plan.pk])
     assert (plan.first_fiscal_year, plan.last_fiscal_year, plan.published_at) == (2027, 2030, None)

@@ -13,6 +13,13 @@ from plans.models import Department, Measure, Plan
 from .helpers import edited, open_xlsx, sheet_values
 
 
+@pytest.fixture(scope="session")  # not "module": pytest-django runs database tests first, splitting the module
+def exported(django_db_setup, django_db_blocker) -> bytes:
+    """The seed plan's workbook, exported once for the tests that read it as the session loaded it."""
+    with django_db_blocker.unblock():
+        return export_plan(Plan.objects.get(slug="2023-2026"))
+
+
 def renamed(data, slug="2027-2030"):
     def edit(workbook):
         workbook["計画"]["B2"] = slug
@@ -40,8 +47,8 @@ def structure(plan):
     }
 
 
-def test_export_is_a_real_workbook_with_numbers_as_numbers(seed_plan):
-    workbook = open_xlsx(export_plan(seed_plan))
+def test_export_is_a_real_workbook_with_numbers_as_numbers(exported):
+    workbook = open_xlsx(exported)
     assert workbook.sheetnames == ["形式", "計画", "柱", "推進項目", "担当課", "指標", "目標値", "評価区分"]
     targets = {(r[0].value, r[1].value, r[2].value): r[3] for r in workbook["目標値"].iter_rows(min_row=2)}
     overtime = targets[(2, 1, "令和5年度")]
@@ -54,8 +61,7 @@ def test_export_is_a_real_workbook_with_numbers_as_numbers(seed_plan):
     assert targets[(1, 1, "令和6年度")].value == "条例への反映"
 
 
-def test_a_plan_survives_export_and_import_unchanged(seed_plan):
-    exported = export_plan(seed_plan)
+def test_a_plan_survives_export_and_import_unchanged(seed_plan, exported):
     result = import_plan(renamed(exported))
     assert result.ok, result.problems
     copy = result.created
@@ -69,8 +75,8 @@ def test_a_plan_survives_export_and_import_unchanged(seed_plan):
     assert copy.measures.first().history.count() == 1  # created through the ORM: history starts
 
 
-def test_preview_lists_what_would_be_created_and_saves_nothing(seed_plan):
-    result = read_plan_workbook(renamed(export_plan(seed_plan)))
+def test_preview_lists_what_would_be_created_and_saves_nothing(seed_plan, exported):
+    result = read_plan_workbook(renamed(exported))
     assert result.ok
     assert dict(result.summary()) == {"柱": 5, "推進項目": 15, "担当課の割当": 31, "指標": 23, "年度別の目標値": 92, "評価区分": 3}
     assert Plan.objects.count() == 1
@@ -85,11 +91,11 @@ def problems_of(data):
     return [str(p) for p in result.problems]
 
 
-def test_an_existing_plan_is_not_overwritten(seed_plan):
-    assert problems_of(export_plan(seed_plan)) == ["シート「計画」・B2：URL名「2023-2026」の計画はすでにあります。別のURL名にしてください。"]
+def test_an_existing_plan_is_not_overwritten(seed_plan, exported):
+    assert problems_of(exported) == ["シート「計画」・B2：URL名「2023-2026」の計画はすでにあります。別のURL名にしてください。"]
 
 
-def test_every_bad_cell_is_located(seed_plan):
+def test_every_bad_cell_is_located(seed_plan, exported):
     def spoil(workbook):
         workbook["計画"]["B2"] = "new"
         # rows 6-9 of 目標値 are measure 2's overtime hours, a numeric indicator
@@ -100,7 +106,7 @@ def test_every_bad_cell_is_located(seed_plan):
         workbook["指標"]["H3"] = "文字"               # not a kind
         workbook["目標値"]["C9"] = "令和99年度"        # outside the period
         workbook["目標値"]["D3"] = "完了"              # not a stage of the milestone
-    problems = problems_of(edited(export_plan(seed_plan), spoil))
+    problems = problems_of(edited(exported, spoil))
     assert problems == [
         "シート「推進項目」・B2：柱番号 9 の柱が「柱」シートにありません。",
         "シート「指標」・H3：「種類」は「数値」「段階（マイルストーン）」のどれかにしてください。",
@@ -112,17 +118,17 @@ def test_every_bad_cell_is_located(seed_plan):
     ]
 
 
-def test_an_edited_header_or_another_template_is_refused(seed_plan):
+def test_an_edited_header_or_another_template_is_refused(seed_plan, exported):
     def edit_header(workbook):
         workbook["計画"]["B2"] = "new"
         workbook["指標"]["C1"] = "指標名"
-    assert problems_of(edited(export_plan(seed_plan), edit_header)) == [
+    assert problems_of(edited(exported, edit_header)) == [
         "シート「指標」・1行目：見出しが様式と違います（「事業No.」「指標番号」「名称」「仮の名称」「単位」「小数点以下の桁数」「注記」「種類」「方向」「累計値」「段階」が必要です）。書き出した計画ブックの様式を使ってください。"
     ]
     def other_template(workbook):
         workbook["形式"]["A1"] = "別の様式"
-    assert "別の様式" not in problems_of(edited(export_plan(seed_plan), other_template))[0]
-    assert "の様式ではありません" in problems_of(edited(export_plan(seed_plan), other_template))[0]
+    assert "別の様式" not in problems_of(edited(exported, other_template))[0]
+    assert "の様式ではありません" in problems_of(edited(exported, other_template))[0]
 
 
 def test_files_that_are_not_workbooks(db):
@@ -137,13 +143,13 @@ def test_files_that_are_not_workbooks(db):
 
 
 @override_settings(EXCHANGE_MAX_UPLOAD_BYTES=1000)
-def test_files_over_the_size_limit(seed_plan):
-    assert problems_of(export_plan(seed_plan)) == ["ファイルが大きすぎます（上限 1 KB）。"]
+def test_files_over_the_size_limit(seed_plan, exported):
+    assert problems_of(exported) == ["ファイルが大きすぎます（上限 1 KB）。"]
 
 
 @override_settings(EXCHANGE_MAX_ROWS=50)
-def test_too_many_rows(seed_plan):
-    problems = problems_of(renamed(export_plan(seed_plan)))
+def test_too_many_rows(seed_plan, exported):
+    problems = problems_of(renamed(exported))
     assert problems == ["シート「目標値」・52行目：行が多すぎます（上限 50 行）。"]
 
 

@@ -11,7 +11,7 @@ from reports import workflow
 from reports.models import ProgressNote
 from tests.workflow_helpers import staff
 
-from .helpers import edited, open_xlsx
+from .helpers import edited, open_xlsx, pending_upload_id
 
 
 def rows_by_key(sheet):
@@ -127,7 +127,7 @@ def test_upload_pages_preview_then_save(client, report, people):
     html = preview.content.decode()
     assert "変更内容の確認" in html and "30,000時間" in html
     assert not ResultEntry.objects.exists()
-    saved = client.post(url, {"confirm": "1"})
+    saved = client.post(url, {"confirm": "1", "pending": pending_upload_id(preview)})
     assert saved.status_code == 302
     assert ResultEntry.objects.get().value == 30000
 

@@ -14,8 +14,11 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from django.db import transaction
+from django.test import Client
 
 from core import fiscal_years
+from plans.models import Plan
 from tests.test_seed_plan import (
     MEASURE_BLOCKS,
     SOURCE,
@@ -46,10 +49,12 @@ class Page(HTMLParser):
         self.svg_titles: list[str] = []
         self.rows: list[str] = []
         self._row: list[str] | None = None
+        self.title_parts: list[str] | None = None  # the <title>, once seen
         self._skip = 0
         self.lang = None
         self.main_ids: list[str] = []
         self.skip_link = None
+        self._in_title = False
         if is_html:
             self.feed(html)
         else:
@@ -81,10 +86,15 @@ class Page(HTMLParser):
             self._row = []
         elif tag in {"script", "style"}:
             self._skip += 1
+        elif tag == "title":
+            self.title_parts = []
+            self._in_title = True
 
     def handle_endtag(self, tag):
         if tag in {"script", "style"}:
             self._skip -= 1
+        elif tag == "title":
+            self._in_title = False
         elif tag == "tr" and self._row is not None:
             self.rows.append("".join(self._row))
             self._row = None
@@ -92,6 +102,8 @@ class Page(HTMLParser):
     def handle_data(self, data):
         if self._skip:
             return
+        if self._in_title:
+            self.title_parts.append(data)
         self.text_parts.append(data)
         if self._row is not None:
             self._row.append(data)
@@ -99,6 +111,10 @@ class Page(HTMLParser):
     @property
     def text(self) -> str:
         return "".join(self.text_parts)
+
+    @property
+    def title(self) -> str | None:
+        return None if self.title_parts is None else "".join(self.title_parts).strip()
 
 
 SKIPPED_PREFIXES = ("/static/", "/admin/", "/staff/", "/accounts/")
@@ -140,9 +156,18 @@ def site_text(pages: dict[str, Page]) -> str:
     return "\n".join(squeeze(page.text) for page in pages.values())
 
 
-@pytest.fixture
-def site(client, seed_plan):
-    return crawl(client)
+@pytest.fixture(scope="session")
+def site(django_db_setup, django_db_blocker):
+    """The public site crawled once, from the seed plan the session loaded: the tests only read its pages.
+
+    Session-scoped, not module-scoped: pytest-django runs the tests that use the database before
+    the others, which splits this module in two. The crawl runs in a transaction that is rolled
+    back, should a page write."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        assert Plan.objects.exists(), "the session's seed plan is missing"
+        pages = crawl(Client())
+        transaction.set_rollback(True)
+    return pages
 
 
 def test_the_crawl_reaches_every_kind_of_public_page(site, seed_plan):
@@ -270,10 +295,8 @@ def test_every_public_page_has_the_accessible_structure(site):
         assert not duplicates, f"{url}: duplicate ids {duplicates}"
 
 
-def test_pages_have_distinct_titles(client, site):
-    titles = {}
-    for url in html_pages(site):
-        html = client.get(url).content.decode()
-        titles[url] = re.search(r"<title>(.*?)</title>", html, re.S)[1].strip()
+def test_pages_have_distinct_titles(site):
+    titles = {url: page.title for url, page in html_pages(site).items()}
+    assert all(titles.values()), [url for url, title in titles.items() if not title]
     assert len(set(titles.values())) == len(titles) - 1  # the home page repeats its plan's page, which it is
     assert titles["/"] == titles[next(u for u in titles if re.fullmatch(r"/plans/[^/]+/", u))]
