@@ -256,7 +256,9 @@ class ProgressNote(NormalizesText, models.Model):
 class PublishedIndicatorYear(YearFigures):
     """An indicator year frozen as a progress report published it.
 
-    What citizens saw on a report's date stays readable after later edits.
+    What citizens saw on a report's date stays readable after later edits. The indicator
+    and stages are read from the report's own copy (ProgressReport.published_content,
+    reports.snapshot), which these ids key into; the live rows are never read for it.
     """
 
     report = models.ForeignKey(

@@ -77,7 +77,8 @@ class PublishedReport:
 
 
 def report_content(report: ProgressReport) -> snapshot.Content:
-    """The report's snapshot read back (no query). A report with none (one never published) reads the live plan."""
+    """The report's snapshot read back (no query once the report's row is loaded in full).
+    A report with none (one not yet published) reads the live plan."""
     document = report.published_content or snapshot.take(report.plan)
     return snapshot.read(document, slug=report.plan.slug)
 
