@@ -217,15 +217,15 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return self._review(request, object_id, permissions.APPROVE, act)
 
     def _enter(self, request, object_id, action, act):
-        if request.method != "POST":
-            return HttpResponseRedirect(self._page_url(object_id))
+        if request.method != "POST":  # an action URL opened directly: the page it belongs to (404 if none)
+            return HttpResponseRedirect(self._page_url(self._note(request, object_id).pk))
         note = self._allowed(request, object_id, action)
         rows = result_rows(note)
         return self._perform(request, note, act, "form", lambda data: NoteForm(note, rows, data=data), rows=rows)
 
     def _review(self, request, object_id, action, act):
         if request.method != "POST":
-            return HttpResponseRedirect(self._page_url(object_id))
+            return HttpResponseRedirect(self._page_url(self._note(request, object_id).pk))
         note = self._allowed(request, object_id, action)
         return self._perform(request, note, act, "review_form", lambda data: ReviewForm(data=data))
 
