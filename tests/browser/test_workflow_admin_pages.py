@@ -110,7 +110,7 @@ def test_staff_entry_page_on_a_phone(login, world, screenshot):
 
 
 def test_lockout_page_after_repeated_failures(page, world, screenshot, settings):
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
         page.goto("/admin/login/?next=/admin/")
         page.get_by_label("ユーザー名").fill("sato")
         page.get_by_label("パスワード").fill("wrong-password")
