@@ -97,8 +97,9 @@ AXES_COOLOFF_TIME = float(os.environ.get("DJANGO_AXES_COOLOFF_HOURS", "1"))  # h
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
-# Addresses are read from REMOTE_ADDR: behind a reverse proxy, have the WSGI server set it from the
-# proxy's header (e.g. gunicorn --forwarded-allow-ips), or every client shares the proxy's address.
+# Addresses are read from REMOTE_ADDR: behind a reverse proxy every client shares the proxy's address,
+# since gunicorn sets REMOTE_ADDR to its peer (forwarded_allow_ips covers the scheme only); see
+# docs/operations.md, "Client addresses behind a proxy".
 
 ROOT_URLCONF = "kisarazu_reform.urls"
 
