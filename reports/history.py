@@ -104,13 +104,15 @@ class TimelineEntry:
 def note_timeline(note: ProgressNote) -> list[TimelineEntry]:
     """The note's history, newest first: each action with its changes to the results, text and state.
 
-    Read from the action log: the note's own actions, and its report's opening and
-    publication. Notes older than the log (the seed plan's, or a database from before it)
+    Read from the action log: the note's own actions, and its report's opening (unless the
+    note came later, with its measure) and publication. Notes older than the log (the seed plan's, or a database from before it)
     still show their history: django-simple-history's records dated before the note's first
     action are read as they are, one entry per record (a result's change apart from the
     note's), since nothing says which of them one save wrote together.
     """
     actions = list(Action.objects.of_note(note).select_related("user").order_by("at", "id"))
+    if any(action.kind == Action.Kind.ADD_MEASURE for action in actions):  # made after its report was opened
+        actions = [action for action in actions if action.kind != Action.Kind.OPEN_REPORT]
     timeline = _timeline_before_the_log(note, actions[0].at if actions else None)
     timeline += [
         TimelineEntry(action.at, person_name(action.user), action.get_kind_display(),

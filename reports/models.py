@@ -419,11 +419,13 @@ class Action(models.Model):
       (status as its stored value);
     - results: {"results": [{"indicator_year": id, "measure_id": id, "label": "指標① 令和5年度の結果",
       "before": "（未入力）", "after": "34,068時間"}, ...]} (proposed ones on a save, official ones on publishing);
-    - what an action created: {"created": {...}} (opening a report, importing a plan).
+    - what an action created: {"created": {...}} (opening a report, importing a plan); a note made
+      for a measure added while its report is open is recorded on the note, with no changes.
     """
 
     class Kind(models.TextChoices):
         OPEN_REPORT = "open_report", "作成"
+        ADD_MEASURE = "add_measure", "推進項目の追加"
         SAVE = "save", "保存"
         UPLOAD = "upload", "結果ブックから保存"
         SUBMIT = "submit", "提出"

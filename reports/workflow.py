@@ -139,9 +139,14 @@ def add_measure_to_open_report(measure: Measure) -> ProgressNote | None:
     report = ProgressReport.objects.open().select_for_update().filter(plan_id=measure.plan_id).first()
     if report is None or report.notes.filter(measure=measure).exists():
         return None
-    note = ProgressNote(report=report, measure=measure, updated_at=timezone.now())
-    note._change_reason = "推進項目の追加"
+    at = timezone.now()
+    note = ProgressNote(report=report, measure=measure, updated_at=at)
+    note._change_reason = Action.Kind.ADD_MEASURE.label
+    note._history_date = at
     note.save()
+    # By whoever saved the measure: simple-history's request user, as on the note's first record.
+    first = note.history.select_related("history_user").order_by("-history_id").first()
+    Action.objects.record(Action.Kind.ADD_MEASURE, first.history_user if first else None, note=note, at=at)
     return note
 
 

@@ -15,6 +15,7 @@ from reports import workflow
 from reports.history import changes_since, note_timeline
 from reports.models import Action, ProgressNote, ProgressReport
 from tests.exchange.helpers import edited
+from tests.reports.test_new_measure_note import add_measure_in_admin
 from tests.workflow_helpers import department, staff
 
 
@@ -217,3 +218,13 @@ def test_timeline_and_conflict_queries_do_not_grow_with_actions(report, people):
     for value in range(2, 8):
         save(value)
     assert (queries(lambda: note_timeline(note)), queries(lambda: changes_since(note, 1))) == few
+
+
+def test_a_measure_added_to_an_open_report_is_recorded_with_its_note(client, seed_plan, report, people):
+    measure = add_measure_in_admin(client, people["reviewer"], seed_plan, 16)
+    note = ProgressNote.objects.get(report=report, measure=measure)
+    (action,) = actions_of(note)
+    assert (action.kind, action.user, action.note_version) == ("add_measure", people["reviewer"], 1)
+    note = workflow.save_note(people["shokuin"], note, expected_version=1, text="新しい取組", results={})
+    # Its timeline starts when it was made, not when the report was opened.
+    assert [(t.reason, t.who) for t in note_timeline(note)] == [("保存", "shokuin"), ("推進項目の追加", "shinsa")]
