@@ -24,6 +24,7 @@ from core import fiscal_years
 from core.parsing import ParseError, normalize, parse_quantity
 from indicators import presentation
 from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
+from reports import content_version
 from reports.models import Action
 
 from .cells import (
@@ -500,6 +501,7 @@ def save_plan_import(result: PlanImport, *, user=None) -> Plan:
         "pillars": len(pillars), "measures": len(measures), "assignments": len(result.assignments),
         "indicators": len(indicators), "targets": len(result.targets), "grade_bands": len(result.bands),
     }})
+    content_version.changed()  # written in bulk, without signals
     result.created = plan
     return plan
 

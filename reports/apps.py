@@ -8,4 +8,4 @@ class ReportsConfig(AppConfig):
     verbose_name = "進捗状況報告"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the receivers)
+        from . import content_version, receivers  # noqa: F401  (connects the receivers)

@@ -469,3 +469,20 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.target}"
+
+
+class PublicContentVersion(models.Model):
+    """One row: a number that every change to what citizens can read moves (reports.content_version).
+
+    Cached public pages and kept files carry it in their keys, so a change makes them unreachable
+    at once, in every worker, whatever cache backend is configured.
+    """
+
+    version = models.PositiveBigIntegerField("版", default=0)
+    changed_at = models.DateTimeField("変更日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "公開内容の版"
+
+    def __str__(self) -> str:
+        return f"公開内容の版 {self.version}"

@@ -24,7 +24,7 @@ from indicators import achievement
 from indicators.models import IndicatorYear
 from plans.models import Plan
 
-from . import snapshot
+from . import content_version, snapshot
 from .changes import result_item, result_text
 from .models import Action, ProgressNote, ProgressReport, PublishedIndicatorYear, ResultEntry
 
@@ -118,6 +118,7 @@ def freeze_figures(report: ProgressReport) -> None:
         )
         for year in IndicatorYear.objects.filter(indicator__measure__plan_id=report.plan_id)
     )
+    content_version.changed()  # written in bulk, without signals
 
 
 @transaction.atomic
