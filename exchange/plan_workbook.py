@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from indicators.models import GradeBand, Indicator, IndicatorYear, MilestoneStage
 from core import fiscal_years
+from core.numbering import SMALL_INTEGER_MAX
 from core.parsing import ParseError, normalize, parse_quantity
 from indicators import presentation
 from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
@@ -55,8 +56,6 @@ HEADERS = {
 }
 KIND_LABELS = dict(Indicator.Kind.choices)
 DIRECTION_LABELS = dict(Indicator.Direction.choices)
-# Measure numbers, slots, positions and decimal places are small integer fields.
-SMALL_INTEGER_MAX = 32767
 MAX_DECIMAL_PLACES = next(v.limit_value for v in Indicator._meta.get_field("decimal_places").validators
                           if isinstance(v, MaxValueValidator))
 # A grade band's lowest rate: DecimalField(max_digits=6, decimal_places=1).

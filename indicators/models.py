@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from core import fiscal_years
 from core.numbering import circled
 from core.text import NormalizesText, limit_help
-from plans.models import Measure, Plan, fiscal_year_range, long_text_limit
+from plans.models import Measure, Plan, fiscal_year_range, long_text_limit, small_number
 
 
 class Indicator(NormalizesText, models.Model):
@@ -26,7 +26,7 @@ class Indicator(NormalizesText, models.Model):
         LOWER_IS_BETTER = "lower", "低いほど良い"
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="indicators", verbose_name="推進項目")
-    slot = models.PositiveSmallIntegerField("指標番号", help_text="1 が指標①です。")
+    slot = models.PositiveSmallIntegerField("指標番号", validators=[small_number()], help_text="1 が指標①です。")
     name = models.CharField("名称", max_length=200)
     name_is_provisional = models.BooleanField(
         "仮の名称", default=False, help_text="原資料で名称が失われ、資料の記述から補った名称です。"
@@ -85,7 +85,7 @@ class MilestoneStage(NormalizesText, models.Model):
     """A stage of a milestone indicator, in order (検討80% → 条例への反映 → 実施)."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="stages", verbose_name="指標")
-    position = models.PositiveSmallIntegerField("順序")
+    position = models.PositiveSmallIntegerField("順序", validators=[small_number()])
     label = models.CharField("段階", max_length=100)
 
     history = HistoricalRecords()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core import fiscal_years
-from core.numbering import circled
+from core.numbering import SMALL_INTEGER_MAX, circled
 from core.text import LONG_TEXT_MAX_LENGTH, NormalizesText, length_message, limit_help
 
 
@@ -28,6 +28,11 @@ def fiscal_year_range() -> list:
         MinValueValidator(fiscal_years.EARLIEST_FISCAL_YEAR, message=f"{fiscal_years.EARLIEST_FISCAL_YEAR}年度以降を指定してください。"),
         MaxValueValidator(fiscal_years.LATEST_FISCAL_YEAR, message=f"{fiscal_years.LATEST_FISCAL_YEAR}年度までで指定してください。"),
     ]
+
+
+def small_number() -> MaxValueValidator:
+    """Numbers, slots and positions fit their small integer column on every database."""
+    return MaxValueValidator(SMALL_INTEGER_MAX, message=f"{SMALL_INTEGER_MAX:,}以下の数を指定してください。")
 
 
 def long_text_limit(label: str) -> MaxLengthValidator:
@@ -115,7 +120,7 @@ class Pillar(NormalizesText, models.Model):
     """One of a plan's pillars (5つの柱), with its aim (取組視点)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="pillars", verbose_name="計画")
-    number = models.PositiveSmallIntegerField("番号")
+    number = models.PositiveSmallIntegerField("番号", validators=[small_number()])
     name = models.CharField("名称", max_length=50)
     aim = models.TextField("取組視点", blank=True, validators=[long_text_limit("取組視点")], help_text=limit_help())
 
@@ -224,7 +229,7 @@ class Measure(NormalizesText, models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures", verbose_name="計画")
     pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="measures", verbose_name="柱")
-    number = models.PositiveSmallIntegerField("事業No.")
+    number = models.PositiveSmallIntegerField("事業No.", validators=[small_number()])
     title = models.CharField("推進項目名称", max_length=200)
     subtitle = models.CharField("副題", max_length=200, blank=True, help_text="名称の後に括弧書きで添える語")
     current_situation = models.TextField(
@@ -281,7 +286,7 @@ class MeasureDepartment(models.Model):
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="assignments", verbose_name="担当課"
     )
-    position = models.PositiveSmallIntegerField("順序", default=1, help_text="1が主担当です。")
+    position = models.PositiveSmallIntegerField("順序", default=1, validators=[small_number()], help_text="1が主担当です。")
 
     history = HistoricalRecords()
 
