@@ -12,7 +12,9 @@ What it does, all on this machine (loopback only, bounded in time):
    latency, failures, and the share of a trivial view of the same app in the same run (/healthz, one SELECT 1).
 4. Prints each worker's peak memory (VmHWM) and the time to serve the report workbook of the largest plan twice
    (the first download builds it; later ones are served from what was kept).
-The goals of issue 11 are checked and printed at the end.
+The goals of issue 11 are checked and printed at the end (shares for the seed plan and the 200-measure plan;
+larger plans are printed without a goal, but a failed request is a failure anywhere).
+With REDIS_URL set in the environment the server uses Redis as its cache, as a multi-server deployment would.
 """
 
 from __future__ import annotations
@@ -185,9 +187,10 @@ def main():
              ("seed", "open data CSV", "/opendata/indicators.csv")]
     for size in args.sizes:
         slug, as_of = plans[size]
-        pages += [("large", f"plan ({size})", f"/plans/{slug}/"), ("large", f"measure ({size})", f"/plans/{slug}/measures/1/"),
-                  ("large", f"measure list ({size})", f"/plans/{slug}/measures/"),
-                  ("large", f"report ({size})", f"/plans/{slug}/reports/{as_of}/")]
+        kind = "large" if size == 200 else None  # the issue sets goals for 200 measures; larger plans are printed
+        pages += [(kind, f"plan ({size})", f"/plans/{slug}/"), (kind, f"measure ({size})", f"/plans/{slug}/measures/1/"),
+                  (kind, f"measure list ({size})", f"/plans/{slug}/measures/"),
+                  (kind, f"report ({size})", f"/plans/{slug}/reports/{as_of}/")]
 
     print(f"\nwrk: 2 threads, {args.connections} connections, {args.seconds} s a page; gunicorn: 2 sync workers; "
           f"{os.cpu_count()} cores\n")
@@ -202,11 +205,15 @@ def main():
             for kind, label, path in pages:
                 result = wrk(server.base + path, args.seconds, args.connections, script.name)
                 share = 100 * result["rps"] / floor["rps"]
-                goal = GOALS[(kind, cache_on)] if not (kind == "large" and not cache_on and label.startswith("report")) else 1
-                ok = share >= goal and result["errors"] == 0
+                if kind is None:
+                    goal, ok, verdict = None, result["errors"] == 0, "no goal" if result["errors"] == 0 else "FAILED REQUESTS"
+                else:
+                    goal = 1 if (kind == "large" and not cache_on and label.startswith("report")) else GOALS[(kind, cache_on)]
+                    ok = share >= goal and result["errors"] == 0
+                    verdict = f"goal {goal}%: {'met' if ok else 'NOT MET'}"
                 verdicts.append(ok)
                 print(f"{label:<26}{result['rps']:9.1f}{share:7.1f}%{result['p50']:9.1f}{result['p95']:9.1f}"
-                      f"{result['p99']:9.1f}{result['errors']:8d}   goal {goal}%: {'met' if ok else 'NOT MET'}")
+                      f"{result['p99']:9.1f}{result['errors']:8d}   {verdict}")
             if cache_on and args.sizes:
                 slug, as_of = plans[max(args.sizes)]
                 url = f"{server.base}/plans/{slug}/reports/{as_of}/progress-report.xlsx"

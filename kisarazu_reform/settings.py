@@ -66,11 +66,15 @@ MIDDLEWARE = [
     # Before anything reads the request: oversized bodies (413) and too many fields (400) are
     # refused with a Japanese page, DEBUG on or off (see kisarazu_reform/middleware.py).
     "kisarazu_reform.middleware.RequestLimitsMiddleware",
+    # ETags on every answer, and 304 when the browser's copy is current (public.page_cache).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Public pages for readers who are not logged in, from the cache (needs request.user).
+    "public.page_cache.PageCacheMiddleware",
     # Every 403 logged once, with the user and path, without a traceback.
     "kisarazu_reform.middleware.ForbiddenLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -175,6 +179,18 @@ SESSION_SAVE_EVERY_REQUEST = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# Caches: Redis when REDIS_URL is set (shared by every worker and server), otherwise each
+# process keeps its own in memory. Public pages are kept for PAGE_CACHE_SECONDS; 0 turns the
+# page cache off. Keys carry the version of the public content, so a change is seen at once
+# (public/page_cache.py, docs/operations.md "The page cache").
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}},
+}
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
 DJANGO_TABLES2_TEMPLATE = "components/table.html"
 

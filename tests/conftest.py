@@ -21,6 +21,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -45,6 +46,18 @@ _TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_reset_s
 def _fast_password_hashing():
     with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _page_cache(request, settings):
+    """Public pages are cached where changes commit: tests that drive a live server, and those
+    marked `page_cache` (tests/public/test_page_cache.py). Elsewhere a test's changes stay in its
+    transaction, whose commit never comes, so the content version would not move: no cache there.
+    Emptied after each test, since a flush puts the version back where the session left it."""
+    if not (request.node.get_closest_marker("page_cache") or "live_server" in request.fixturenames):
+        settings.PAGE_CACHE_SECONDS = 0
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")
