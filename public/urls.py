@@ -32,4 +32,5 @@ urlpatterns = [
     path("plans/<slug:plan_slug>/reports/<isodate:as_of>/", views.report_detail, name="report"),
     path("departments/", views.department_list, name="department_list"),
     path("departments/<int:pk>/", views.department_detail, name="department"),
+    path("search/", views.search, name="search"),
 ]
