@@ -7,8 +7,11 @@ folded alike (core.text.fold_for_search): full-width and half-width forms, hirag
 upper and lower case all match. Words are separated by spaces (the full-width space too) and
 all of them must be found in one entry.
 
-Bounded whatever the data: five queries (public plans, then one per kind), the matching done
-here over folded text; the best MAX_RESULTS are shown, and only those are highlighted.
+Bounded whatever the data: the folded text of every public entry is gathered in five queries
+(public plans, then one per kind) and kept in this process's memory under the public content's
+version (reports.content_version), which every change to public data moves in every process at
+once; a search then costs one small query and a scan of the kept text. The best MAX_RESULTS are
+shown, and only those are highlighted.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -27,7 +31,7 @@ from core.numbering import circled
 from core.text import fold_for_search
 from indicators.models import Indicator
 from plans.models import Measure, Plan
-from reports import publication
+from reports import content_version, publication
 
 from .department import public_departments
 from .parts import current_plan
@@ -171,14 +175,19 @@ class _Candidate:
     fragment: str
     order: tuple
     title_is_searched: bool = True
+    folded_title: str = field(init=False)
+    folded_text: str = field(init=False)  # the title (when searched) and the bodies
+
+    def __post_init__(self):
+        self.folded_title = fold_for_search(self.title) if self.title_is_searched else ""
+        self.folded_text = "\n".join([self.folded_title, *(fold_for_search(body) for _, body in self.bodies)])
 
     def score(self, words: list[str]) -> int | None:
         """How well it matches (every word found in the title counts most), None without every word."""
-        title = fold_for_search(self.title) if self.title_is_searched else ""
-        text = title + "\n" + "\n".join(fold_for_search(body) for _, body in self.bodies)
+        text = self.folded_text
         if not all(word in text for word in words):
             return None
-        return sum(10 * (word in title) + min(text.count(word), 5) for word in words)
+        return sum(10 * (word in self.folded_title) + min(text.count(word), 5) for word in words)
 
     def hit(self, words: list[str]) -> Hit:
         found = Hit(
@@ -249,6 +258,25 @@ def candidates() -> list[_Candidate]:
     return found
 
 
+_kept: tuple[tuple, list[_Candidate]] | None = None  # (content version stamp, candidates) in this process
+
+
+def index() -> list[_Candidate]:
+    """Every public entry with its folded text: kept in memory until the public content changes.
+
+    Inside a transaction the version does not count the transaction's own changes yet (it moves
+    on commit), so the entries are gathered afresh there.
+    """
+    global _kept
+    stamp = content_version.stamp()  # read before the entries: a change in between only rebuilds them once more
+    if connection.in_atomic_block:
+        return candidates()
+    kept = _kept
+    if kept is None or kept[0] != stamp:
+        kept = _kept = (stamp, candidates())
+    return kept[1]
+
+
 def search(query: str, *, today: datetime.date) -> SearchResult:
     """The entries holding every word of `query`, best first (the best MAX_RESULTS highlighted)."""
     query = query.strip()[:MAX_QUERY_LENGTH]
@@ -256,7 +284,7 @@ def search(query: str, *, today: datetime.date) -> SearchResult:
     if not words:
         return SearchResult(query, [], False, [], 0, [], plan=current_plan(today))
     matches = []
-    for candidate in candidates():
+    for candidate in index():
         score = candidate.score(words)
         if score is not None:
             matches.append((-score, _KIND_ORDER[candidate.kind], candidate.order, candidate))

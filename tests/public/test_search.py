@@ -13,7 +13,7 @@ from django.utils import timezone
 from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
 from public.pages import parts as selectors
 from public.pages import search
-from reports import publication
+from reports import content_version, publication
 from reports.models import ProgressNote, ProgressReport
 from tests.plans.test_public_queries import generate_plan
 
@@ -191,3 +191,27 @@ def test_an_excerpt_is_the_sentence_found_cut_around_the_word():
 def test_query_words():
     assert search.query_words("ＤＸ　デジタル dx") == (["dx", "でじたる"], False)
     assert search.query_words(" ".join(str(n) for n in range(12))) == ([str(n) for n in range(10)], True)
+
+
+def test_the_folded_text_is_kept_until_public_content_changes(client, transactional_db):
+    """Outside a transaction (as requests run), the entries are gathered once per content version."""
+    departments = Department.objects.bulk_create(Department(division=f"部{n}", section=f"課{n}") for n in range(1, 8))
+    plan = generate_plan("small", 3, departments, first_year=2019)
+
+    def search_counting(query):
+        with CaptureQueriesContext(connection) as captured:
+            html = main_of(client, query)
+        return len(captured), hit_urls(html)
+
+    first, urls = search_counting("推進項目")
+    assert len(urls) == 3
+    again, urls = search_counting("推進項目")
+    assert again == 1 < first and len(urls) == 3  # the version only
+    measure = plan.measures.get(number=2)
+    measure.title = "改めた名称"
+    measure.save()  # commits: the version moves
+    assert search_counting("改めた名称") == (first, ["/plans/small/measures/2/"])
+    assert search_counting("推進項目")[1] == ["/plans/small/measures/1/", "/plans/small/measures/3/"]
+    Plan.objects.filter(pk=plan.pk).update(published_at=None)  # in bulk: the code that does so says so
+    content_version.changed()
+    assert search_counting("推進項目")[1] == []
