@@ -14,12 +14,14 @@ write path stores the same thing:
   Unicode noncharacters and lone surrogates are dropped;
 - everything else, including tabs, spaces and any printable character, is kept.
 
-Limits on length are here too, so that forms, models and messages agree.
+Limits on length are here too, so that forms, models and messages agree. So is the folding
+search applies to a query and to the text it looks in (fold_for_search).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # A narrative or comment never needs more: the seed's longest narrative is about 430 characters,
 # the source's longest about 1,000. Well under Excel's 32,767 characters per cell.
@@ -42,6 +44,21 @@ def normalize_text(value):
     value = _LINE_BREAKS.sub("\n", value)
     value = _DROPPED.sub("", value)
     return _PLANE_NONCHARACTER.sub("", value)
+
+
+# ァ (U+30A1) to ヶ (U+30F6) sit 0x60 above ぁ to ゖ; the iteration marks ヽヾ fold to ゝゞ.
+# ヷヸヹヺ have no single hiragana and stay as they are.
+_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)} | {0x30FD: 0x309D, 0x30FE: 0x309E}
+
+
+def fold_for_search(value: str) -> str:
+    """`value` as search compares it, so that a resident need not guess how the city typed a word.
+
+    NFKC makes full-width Latin letters, digits and spaces (ＤＸ, １２３) and half-width katakana
+    (ﾃﾞｼﾞﾀﾙ) their ordinary forms; katakana then fold to hiragana (デジタル and でじたる match) and
+    letters to lower case (DX and dx match). Query and text go through the same function.
+    """
+    return unicodedata.normalize("NFKC", value).translate(_KATAKANA_TO_HIRAGANA).lower()
 
 
 def normalize_text_fields(instance) -> None:

@@ -8,7 +8,8 @@ when the same page was built before for the same public content and the same day
   reader gets the page as it was; and today's date, since pages grade "as of today";
 - logged-in users are never served from it, and what is built for them is never kept (their pages
   may show what citizens must not see); admin pages and downloads are not public.views;
-- only complete 200 answers that set no cookie are kept, for PAGE_CACHE_SECONDS
+- only complete 200 answers that set no cookie and are not marked private or never_cache
+  (search: every query is a page of its own, and would crowd out the pages many read) are kept, for PAGE_CACHE_SECONDS
   (0 turns the cache off; the cache backend is settings.CACHES, Redis when REDIS_URL is set).
 
 Every public page gets an ETag and `Cache-Control: no-cache`, so browsers and proxies keep it but
@@ -35,7 +36,11 @@ def page_key(request) -> str:
     """The cache key of a page: content version, today, host and the full path with its query."""
     address = f"{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"page:{content_version.current()}:{parts.today().isoformat()}:{digest}"
+    version, changed_at = content_version.stamp()
+    # With the time the version moved: a database restored from a backup counts again from an
+    # older number, and must not meet pages kept for the same number before the restore.
+    moved = changed_at.timestamp() if changed_at else 0
+    return f"page:{version}.{moved:.6f}:{parts.today().isoformat()}:{digest}"
 
 
 def _is_public_page(view_func) -> bool:
@@ -47,7 +52,7 @@ def _may_keep(response) -> bool:
         response.status_code == 200
         and not response.streaming
         and not response.cookies
-        and "private" not in response.get("Cache-Control", "")
+        and not {"private", "no-store"} & {part.strip() for part in response.get("Cache-Control", "").split(",")}
     )
 
 

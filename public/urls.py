@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from . import views
+from .feeds import ReportFeed
 
 app_name = "public"
 
@@ -30,6 +31,9 @@ urlpatterns = [
     path("plans/<slug:plan_slug>/achievement/", views.achievement_rules, name="achievement"),
     path("plans/<slug:plan_slug>/reports/", views.report_list, name="report_list"),
     path("plans/<slug:plan_slug>/reports/<isodate:as_of>/", views.report_detail, name="report"),
+    path("plans/<slug:plan_slug>/reports/feed/", ReportFeed(), name="plan_report_feed"),
     path("departments/", views.department_list, name="department_list"),
     path("departments/<int:pk>/", views.department_detail, name="department"),
+    path("search/", views.search, name="search"),
+    path("reports/feed/", ReportFeed(), name="report_feed"),
 ]

@@ -8,11 +8,13 @@ import datetime
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
 from django_tables2 import RequestConfig
 
 from indicators import achievement
 
 from .pages import archive, department, measure, measure_list as measure_list_page, parts, plan as plan_page, report
+from .pages import search as search_page
 from .tables import MeasureFilterForm, MeasureTable
 
 
@@ -113,3 +115,10 @@ def achievement_rules(request, plan_slug):
         "public/achievement.html",
         {"plan": plan, "bands": bands, "band_ranges": achievement.band_ranges(bands)},
     )
+
+
+@never_cache  # not kept by the page cache: every query is a page of its own
+def search(request):
+    """Measures, indicators, departments and published narratives holding every word of ?q=."""
+    result = search_page.search(request.GET.get("q", ""), today=parts.today())
+    return render(request, "public/search.html", {"result": result, "search_query": result.query})

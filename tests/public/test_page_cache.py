@@ -105,6 +105,26 @@ def test_admin_pages_downloads_and_errors_are_not_cached(client, seed_plan, peop
         assert missing.status_code == 404 and state is None
 
 
+def test_search_results_are_not_kept(client, seed_plan):
+    for _ in range(2):
+        found, state = cached(client, "/search/?q=職員")
+        assert found.status_code == 200 and state is None
+        assert "no-store" in found["Cache-Control"]
+
+
+def test_a_restored_database_does_not_meet_pages_kept_before_the_restore(client, seed_plan, committed):
+    from reports.models import PublicContentVersion
+
+    cached(client, HOME)
+    row = PublicContentVersion.objects.get(pk=1)
+    committed(lambda: Measure.objects.get(plan=seed_plan, number=1).save())
+    cached(client, HOME)  # kept under the moved version
+    # A restore puts an older row back, then content moves again to the same number as before.
+    PublicContentVersion.objects.filter(pk=1).update(version=row.version, changed_at=row.changed_at)
+    committed(lambda: Measure.objects.get(plan=seed_plan, number=1).save())
+    assert cached(client, HOME)[1] == "miss"
+
+
 def test_pages_are_kept_per_day_since_they_grade_as_of_today(client, seed_plan, monkeypatch):
     cached(client, HOME)
     monkeypatch.setattr(parts, "today", lambda: datetime.date(2027, 4, 1))
