@@ -14,6 +14,7 @@ are left out, so that entry days do not empty the cache.
 
 from __future__ import annotations
 
+from django.apps import apps as global_apps
 from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -45,7 +46,10 @@ def changed() -> None:
 def is_public_model(model) -> bool:
     meta = model._meta
     return (
-        meta.app_label in PUBLIC_APPS
+        # Not the models a migration builds for its own use (they send signals too, and the
+        # version's table may not exist yet at that point of `migrate`).
+        meta.apps is global_apps
+        and meta.app_label in PUBLIC_APPS
         and not issubclass(model, NOT_PUBLIC)
         # simple-history's rows are written beside the change they record.
         and not meta.model_name.startswith("historical")
