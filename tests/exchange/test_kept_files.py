@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 import json
+import types
 from decimal import Decimal
 
 import pytest
@@ -177,7 +178,7 @@ def clock(monkeypatch):
     """kept_files' clock, one second further on each time it is read."""
     ticks = iter(datetime.datetime(2024, 10, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=s)
                  for s in range(1000))
-    monkeypatch.setattr(kept_files.timezone, "now", lambda: next(ticks))
+    monkeypatch.setattr(kept_files, "timezone", types.SimpleNamespace(now=lambda: next(ticks)))
 
 
 def test_older_files_are_deleted_when_a_newer_one_is_kept(db, clock):
