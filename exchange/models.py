@@ -116,3 +116,40 @@ class PendingUpload(models.Model):
 
     def has_expired(self, now: datetime.datetime | None = None) -> bool:
         return self.expires_at <= (now or timezone.now())
+
+
+class KeptFile(models.Model):
+    """A generated download kept in the database, so that it is built once and every app server serves it.
+
+    Only files that cannot change under their key are kept: a published report's workbook (the report is
+    frozen) and open data for one version of the public content and one day (exchange.kept_files).
+    """
+
+    class Kind(models.TextChoices):
+        REPORT_WORKBOOK = "report_workbook", "公表済み進捗状況報告のブック"
+        OPENDATA_CSV = "opendata_csv", "オープンデータ（CSV）"
+        OPENDATA_JSON = "opendata_json", "オープンデータ（JSON）"
+
+    key = models.CharField("キー", max_length=200, unique=True)
+    kind = models.CharField("種類", max_length=20, choices=Kind.choices)
+    # The report a workbook is of: its kept file goes with it, and a newer one of it supersedes it.
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                               verbose_name="進捗状況報告")
+    content = models.BinaryField("ファイル")
+    # When its build began: a file begun later supersedes it (exchange.kept_files).
+    created_at = models.DateTimeField("作成開始日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "保存済みの生成ファイル"
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["kind", "report", "created_at"], name="kept_file_supersede")]
+        constraints = [
+            models.CheckConstraint(
+                name="kept_file_workbook_has_its_report",
+                condition=models.Q(kind="report_workbook", report__isnull=False) | ~models.Q(kind="report_workbook"),
+                violation_error_message="進捗状況報告のブックは報告を持ちます。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.key

@@ -4,13 +4,15 @@ from urllib.parse import quote
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 
 from plans import permissions
 from reports import publication
 from reports.models import ProgressReport
 
-from . import opendata
-from .report_workbook import report_filename, report_workbook
+from . import kept_files, opendata
+from .models import KeptFile
+from .report_workbook import report_filename
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -26,13 +28,30 @@ def opendata_page(request):
     })
 
 
+def _kept_download(request, key: str, content, content_type: str) -> HttpResponse:
+    """A kept file's response, with its key's ETag: a client that has it already gets a 304, and no build."""
+    etag = kept_files.etag(key)
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return not_modified
+    response = HttpResponse(content(), content_type=content_type)
+    response["ETag"] = etag
+    return response
+
+
+def _opendata(request, kind: str, content_type: str) -> HttpResponse:
+    today = timezone.localdate()
+    key = kept_files.opendata_key(kind, today)
+    return _kept_download(request, key, lambda: kept_files.opendata_file(kind, key, today), content_type)
+
+
 def opendata_csv(request):
-    response = HttpResponse(opendata.as_csv(timezone.localdate()), content_type="text/csv; charset=utf-8")
+    response = _opendata(request, KeptFile.Kind.OPENDATA_CSV, "text/csv; charset=utf-8")
     return _attachment(response, "kisarazu_reform_indicators.csv")
 
 
 def opendata_json(request):
-    return HttpResponse(opendata.as_json(timezone.localdate()), content_type="application/json; charset=utf-8")
+    return _opendata(request, KeptFile.Kind.OPENDATA_JSON, "application/json; charset=utf-8")
 
 
 def report_download(request, plan_slug, as_of):
@@ -41,9 +60,15 @@ def report_download(request, plan_slug, as_of):
         day = datetime.date.fromisoformat(as_of)
     except ValueError:
         raise Http404("日付が正しくありません。")
-    report = get_object_or_404(ProgressReport.objects.select_related("plan"), plan__slug=plan_slug, as_of=day)
+    # The report's own copy (large) loads only if its workbook is built, not when it is served as kept.
+    reports = ProgressReport.objects.select_related("plan").defer("published_content")
+    report = get_object_or_404(reports, plan__slug=plan_slug, as_of=day)
     if not publication.is_public_report(report) and not permissions.can(request.user, permissions.VIEW, report):
         raise Http404("この進捗状況報告はまだ公表されていません。")
-    response = HttpResponse(report_workbook(report), content_type=XLSX)
+    key = kept_files.report_workbook_key(report)
+    if key is None:  # a draft changes with every entry: built each time, never kept nor revalidated
+        response = HttpResponse(kept_files.report_workbook_file(report), content_type=XLSX)
+    else:
+        response = _kept_download(request, key, lambda: kept_files.report_workbook_file(report), XLSX)
     return _attachment(response, report_filename(report))
 
