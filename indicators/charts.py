@@ -20,7 +20,7 @@ from typing import Sequence
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from core.formatting import format_number
+from core.formatting import format_quantity
 
 WIDTH, HEIGHT = 360, 232
 LEFT, RIGHT, TOP, BOTTOM = 92, 10, 26, 46
@@ -121,7 +121,7 @@ def indicator_chart(indicator, rows: Sequence, *, chart_id: str) -> SafeString:
         top_value = step * max(1, math.ceil(max(values, default=0) / step - 1e-9))
         places = step_places(step)
         tick_values = [i * step for i in range(round(top_value / step) + 1)]
-        tick_labels = [format_number(Decimal(repr(round(v, places))), places) for v in tick_values]
+        tick_labels = [format_quantity(Decimal(repr(round(v, places))), places, indicator.unit) for v in tick_values]
         axis_title = f"単位：{indicator.unit}" if indicator.unit else ""
 
     def y_of(value: float) -> float:

@@ -95,7 +95,11 @@ def test_cumulative_indicators_plot_the_running_total(measure):
     heights = [float(h) for h in re.findall(r'class="chart-result"[^>]*height="([\d.]+)"', svg)]
     assert heights[1] == pytest.approx(heights[0] * 5 / 2, rel=0.01)  # 5,000,000 against 2,000,000
     assert "目標値（累計）" in svg
-    assert "令和6年度 5,000,000円（累計、達成、達成率100.0%）" in svg
+    assert "令和6年度 500万円（累計、達成、達成率100.0%）" in svg
+    assert tick_labels(svg) == ["0", "250万", "500万", "750万", "1,000万"]  # as the city writes amounts
+    large = Indicator.objects.create(measure=measure, slot=2, name="寄附額", unit="円")
+    add_years(large, [350000000, 375000000, 400000000, 400000000], [None, None, None, None])
+    assert tick_labels(chart_of(large, None)) == ["0", "1億", "2億", "3億", "4億"]
 
 
 def test_milestones_are_drawn_on_their_stages(measure):

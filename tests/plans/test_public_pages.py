@@ -94,7 +94,7 @@ def test_home_gives_each_indicator_the_target_result_and_grade_of_the_current_fi
     assert "令和6年度の達成状況（指標の数）" in html
     cards = {number: text_of(card_of(html, number)) for number in (2, 7, 10, 14)}
     assert squeeze("目標値（令和6年度）90,300時間") in cards[2]
-    assert squeeze("目標値（令和6年度）375,000,000円") in cards[7]
+    assert squeeze("目標値（令和6年度）3億7,500万円") in cards[7]
     assert squeeze("目標値（令和6年度）15件") in cards[7]
     assert squeeze("目標値（令和6年度）0.30%") in cards[10]
     assert squeeze("目標値（令和6年度）30ha") in cards[14]
@@ -116,7 +116,7 @@ def test_latest_year_is_clamped_into_the_plans_period(client, seed_plan, today):
     html = get(client, "/")
     assert "令和5年度の達成状況（指標の数）" in html
     assert "開始前" in html
-    assert squeeze("目標値（令和5年度）350,000,000円") in text_of(card_of(html, 7))
+    assert squeeze("目標値（令和5年度）3億5,000万円") in text_of(card_of(html, 7))
 
 
 def test_grades_and_counts_come_from_the_achievement_module(client, seed_plan, today):
@@ -182,8 +182,8 @@ def test_measure_page_year_table_and_values_as_the_source_writes_them(client, se
     html = get(client, "/plans/2023-2026/measures/7/")
     rows = rows_of(html)
     assert squeeze("年度目標値（各年度末時点）結果評価") in rows
-    assert squeeze("令和5年度350,000,000円結果なし未報告") in rows
-    assert squeeze("令和6年度375,000,000円結果なし集計中") in rows
+    assert squeeze("令和5年度3億5,000万円結果なし未報告") in rows
+    assert squeeze("令和6年度3億7,500万円結果なし集計中") in rows
     assert squeeze("令和7年度対象外結果なし対象外") in rows  # indicator ②, the source's "-"
     assert squeeze("令和8年度未設定結果なし目標未設定") in rows  # indicator ①'s lost R8 target
     assert html.count('<th scope="row" role="rowheader">令和5年度</th>') == 2
@@ -222,8 +222,8 @@ def test_milestone_and_cumulative_indicators(client, seed_plan, today):
     html6 = get(client, "/plans/2023-2026/measures/6/")
     assert "累計（計画の初年度からの合計で評価）" in html6
     rows = rows_of(html6)
-    assert squeeze("令和5年度2,500,000円2,000,000円累計2,000,000円概ね達成達成率80.0%") in rows
-    assert squeeze("令和6年度5,000,000円3,000,000円累計5,000,000円達成達成率100.0%") in rows
+    assert squeeze("令和5年度250万円200万円累計200万円概ね達成達成率80.0%") in rows
+    assert squeeze("令和6年度500万円300万円累計500万円達成達成率100.0%") in rows
 
 
 def test_measure_chart_is_inline_svg_with_title_description_and_the_table_as_alternative(client, seed_plan, today):
