@@ -266,7 +266,8 @@ class PillarAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ("division", "section")
+    list_display = ("division", "section", "position")
+    list_editable = ("position",)  # the reform office sets the city's order here
     search_fields = ("division", "section")
 
     def view_on_site(self, department):

@@ -162,12 +162,18 @@ class Department(NormalizesText, models.Model):
 
     division = models.CharField("部・室", max_length=50, blank=True)
     section = models.CharField("課・室", max_length=50)
+    position = models.PositiveSmallIntegerField(
+        "表示順", null=True, blank=True, validators=[small_number()],
+        help_text="公開サイトと一覧に並べる順（小さい順）。空欄なら最後に加えます。",
+    )
 
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = verbose_name_plural = "担当課"
-        ordering = ["division", "section"]
+        # The city's order, which the reform office sets (the seed's is the source's); never the
+        # character-code order of the names.
+        ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["division", "section"],
@@ -178,6 +184,12 @@ class Department(NormalizesText, models.Model):
 
     def __str__(self) -> str:
         return f"{self.division}{self.section}"
+
+    def save(self, *args, **kwargs):
+        if self.position is None:  # a new department, e.g. from a plan workbook: after the others
+            last = Department.objects.aggregate(last=models.Max("position"))["last"]
+            self.position = min((last or 0) + 1, SMALL_INTEGER_MAX)
+        super().save(*args, **kwargs)
 
     @property
     def name(self) -> str:

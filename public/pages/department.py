@@ -33,13 +33,13 @@ def department_index() -> list[DivisionGroup]:
     departments = (
         public_departments()
         .annotate(measure_count=Count("assignments__measure", distinct=True))
-        .order_by("division", "section")
+        .order_by(*Department._meta.ordering)  # a query with GROUP BY does not take Meta.ordering
     )
     groups: dict[str, list[Department]] = {}
-    for department in departments:
+    for department in departments:  # in the city's order: a division where its first section is
         groups.setdefault(department.division, []).append(department)
     # Named divisions first; 関係各課 (no division) last.
-    return [DivisionGroup(d, groups[d]) for d in sorted(groups, key=lambda d: (d == "", d))]
+    return [DivisionGroup(d, groups[d]) for d in sorted(groups, key=lambda d: d == "")]
 
 
 @dataclass

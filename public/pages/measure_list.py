@@ -83,5 +83,5 @@ def measure_list(plan: Plan, *, today: datetime.date) -> MeasureList:
         fiscal_year_label=overview.fiscal_year_label,
         rows=rows,
         pillars=[p.pillar for p in overview.pillars],
-        departments=sorted(departments.values(), key=lambda d: (d.division == "", d.division, d.section)),
+        departments=sorted(departments.values(), key=lambda d: (d.division == "", d.position or 0, d.pk)),
     )

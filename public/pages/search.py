@@ -236,7 +236,7 @@ def candidates() -> list[_Candidate]:
             "public:measure", (plan.slug, row["measure__number"]), f"#indicator-{row['slot']}",
             (-plan.first_fiscal_year, row["measure__number"], row["slot"]),
         ))
-    for row in public_departments().order_by("division", "section").values("pk", "division", "section"):
+    for row in public_departments().values("pk", "division", "section"):
         found.append(_Candidate(
             DEPARTMENT, f"{row['division']}{row['section']}", (), "推進項目を担当している課",
             "public:department", (row["pk"],), "", (row["division"] == "", row["division"], row["section"]),
