@@ -96,23 +96,24 @@ class IndicatorView:
     focus: YearRow | None  # the latest year (or the report's year)
     chart: str = ""  # inline SVG, on pages that draw one
 
-    @property
-    def has_result(self) -> bool:
-        return any(row.result for row in self.years)
-
 
 def indicator_views(
     indicators: Iterable[Indicator],
     years_by_indicator: dict[int, list[YearFigures]],
     assessments: dict[tuple[int, int], Assessment],
     focus_year: int | None,
+    *,
+    whole: bool = True,
 ) -> list[IndicatorView]:
+    """Each indicator's years ready to print. `whole=False` prints the focus year alone (its
+    `years` hold that row only): pages that show no year table need no more."""
     views = []
     for indicator in indicators:
-        rows = [
-            year_row(indicator, figures, assessments[(indicator.pk, figures.fiscal_year)], focus_year)
-            for figures in sorted(years_by_indicator.get(indicator.pk, ()), key=lambda y: y.fiscal_year)
-        ]
+        years = sorted(years_by_indicator.get(indicator.pk, ()), key=lambda y: y.fiscal_year)
+        if not whole:
+            years = [y for y in years if y.fiscal_year == focus_year]
+        rows = [year_row(indicator, figures, assessments[(indicator.pk, figures.fiscal_year)], focus_year)
+                for figures in years]
         focus = next((row for row in rows if row.is_focus), None)
         views.append(IndicatorView(indicator, rows, focus))
     return views
@@ -131,6 +132,11 @@ def summary_labels(plan: Plan) -> tuple[str, ...]:
 
 
 # --- measures ---------------------------------------------------------------
+
+
+def indicators_with_stages() -> Prefetch:
+    """A measure's indicators in slot order with their stages (what reading their years needs)."""
+    return Prefetch("indicators", queryset=Indicator.objects.order_by("slot").prefetch_related("stages"))
 
 
 def _assignments() -> Prefetch:
