@@ -1,0 +1,136 @@
+"""The HTML the public pages repeat once an item: a measure's card, an indicator's year table,
+a grade. Written in Python rather than as included templates because a page of 200 measures
+repeats them hundreds of times, and each {% include %} with its lookups cost more than the
+rest of the page (bench/public_pages.py). The page templates print them through the tags in
+public/templatetags/public_markup.py.
+
+Every value is escaped here (escape()); only these functions' own output is marked safe.
+"""
+
+from __future__ import annotations
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from . import links
+
+PROVISIONAL_TAG = mark_safe(
+    '<span class="tag tag--provisional" title="原資料で名称が読み取れず、資料の記述から補った名称です">仮称</span>'
+)
+
+
+def no_value(label: str = "") -> SafeString:
+    """An empty cell that says so to screen readers too."""
+    return mark_safe(f'<span aria-hidden="true">—</span><span class="visually-hidden">{escape(label or "なし")}</span>')
+
+
+def grade_tag(assessment, rate: str = "") -> SafeString:
+    """An assessment (indicators.achievement) as text, never colour alone, with its rate when it has one."""
+    state = "" if assessment.is_grade else " tag--state"
+    rate_html = f' <span class="grade__rate">達成率 {escape(rate)}</span>' if rate else ""
+    return mark_safe(
+        f'<span class="grade"><span class="tag tag--{escape(assessment.tone)}{state}">{escape(assessment.label)}</span>'
+        f"{rate_html}</span>"
+    )
+
+
+def indicator_name(indicator) -> SafeString:
+    """指標① 名称, tagged 仮称 when the name was derived (name_is_provisional)."""
+    tag = f" {PROVISIONAL_TAG}" if indicator.name_is_provisional else ""
+    return mark_safe(f"指標{escape(indicator.slot_label)} {escape(indicator.name)}{tag}")
+
+
+def department_links(departments, *, separator: str = "、", empty: str = "") -> SafeString:
+    """Each department linked to its page, the lead first."""
+    if not departments:
+        return mark_safe(empty)
+    return mark_safe(separator.join(
+        f'<a href="{links.department(d.pk)}">{escape(d.name)}</a>' for d in departments
+    ))
+
+
+_YEAR_TABLE_HEAD = (
+    '<thead role="rowgroup">\n<tr role="row">\n'
+    '<th scope="col" role="columnheader">年度</th>\n'
+    '<th scope="col" role="columnheader" class="num">目標値<span class="th-sub">（各年度末時点）</span></th>\n'
+    '<th scope="col" role="columnheader" class="num">結果</th>\n'
+    '<th scope="col" role="columnheader">評価</th>\n'
+    "</tr>\n</thead>\n"
+)
+_NO_RESULT = no_value("結果なし")
+
+
+def year_table(view, *, table_id: str, caption: str) -> SafeString:
+    """Every fiscal year of an indicator (an IndicatorView): target, result, grade. Under 48rem each
+    year becomes a labelled block; the explicit ARIA roles keep the table's semantics when CSS
+    changes its display."""
+    rows = []
+    for row in view.years:
+        if row.result:
+            total = f'<span class="cell-sub">累計 {escape(row.running_total)}</span>' if row.running_total else ""
+            result = f"{escape(row.result)}{total}"
+        else:
+            result = _NO_RESULT
+        focus = ' class="is-focus"' if row.is_focus else ""
+        rows.append(
+            f'<tr role="row"{focus}>\n'
+            f'<th scope="row" role="rowheader">{escape(row.label)}</th>\n'
+            f'<td role="cell" data-label="目標値" class="num{"" if row.target_is_set else " is-state"}">'
+            f"<span>{escape(row.target)}</span></td>\n"
+            f'<td role="cell" data-label="結果" class="num"><span>{result}</span></td>\n'
+            f'<td role="cell" data-label="評価"><span>{grade_tag(row.assessment, row.rate)}</span></td>\n'
+            "</tr>\n"
+        )
+    if not rows:
+        rows.append('<tr role="row"><td role="cell" colspan="4">年度別の目標値はまだ設定されていません。</td></tr>\n')
+    return mark_safe(
+        f'<table class="data-table data-table--stack year-table" id="years-{escape(table_id)}" role="table">\n'
+        f"<caption>{escape(caption)}</caption>\n{_YEAR_TABLE_HEAD}"
+        f'<tbody role="rowgroup">\n{"".join(rows)}</tbody>\n</table>'
+    )
+
+
+def measure_card(item, *, fiscal_year_label: str, role: str = "") -> SafeString:
+    """A measure (a MeasureView) at a glance: its title, departments and each indicator's latest
+    target, result and grade."""
+    measure = item.measure
+    anchor = f"measure-{measure.plan_id}-{measure.number}"
+    parts = [
+        f'<article class="measure-card" aria-labelledby="{anchor}">\n'
+        f'<h3 class="measure-card__title" id="{anchor}"><a href="{links.measure(measure.plan.slug, measure.number)}">'
+        f'<span class="measure-number">事業No.{measure.number}</span> '
+        f'<span class="measure-title">{escape(measure.full_title)}</span></a></h3>\n'
+    ]
+    if role:
+        parts.append(f'<p class="measure-card__role"><span class="tag tag--role">{escape(role)}</span></p>\n')
+    parts.append(
+        '<p class="measure-departments"><span class="measure-departments__label">担当課：</span>'
+        f'{department_links(item.departments, empty="（なし）")}</p>\n'
+    )
+    if item.indicators:
+        parts.append('<ul class="indicator-glance">\n')
+        for view in item.indicators:
+            parts.append(f'<li>\n<p class="indicator-glance__name">{indicator_name(view.indicator)}</p>\n')
+            focus = view.focus
+            if focus:
+                if focus.result:
+                    total = f"（累計 {escape(focus.running_total)}）" if focus.running_total else ""
+                    result = f"{escape(focus.result)}{total}"
+                else:
+                    result = no_value("まだありません")
+                parts.append(
+                    '<dl class="figures">\n'
+                    f'<div><dt>目標値<span class="figures__year">（{escape(focus.label)}）</span></dt>'
+                    f"<dd>{escape(focus.target)}</dd></div>\n"
+                    f"<div><dt>結果</dt><dd>{result}</dd></div>\n"
+                    f"<div><dt>評価</dt><dd>{grade_tag(focus.assessment, focus.rate)}</dd></div>\n"
+                    "</dl>\n"
+                )
+            else:
+                parts.append(f'<p class="figures figures--none">{escape(fiscal_year_label)}の目標値・結果はありません。</p>\n')
+            parts.append("</li>\n")
+        parts.append("</ul>\n")
+    else:
+        parts.append('<p class="indicator-glance indicator-glance--none">指標はありません。</p>\n')
+    parts.append("</article>")
+    return mark_safe("".join(parts))
