@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar, Mapping
 
 from django.db.models import QuerySet
 
@@ -52,15 +52,11 @@ class YearValues:
         return YearFigures.TargetStatus(self.target_status).label
 
 
-def stages_of(indicators: Iterable[Indicator]) -> dict[int, MilestoneStage]:
-    """The stages of indicators whose stages are prefetched, by id."""
-    return {stage.pk: stage for indicator in indicators for stage in indicator.stages.all()}
-
-
-def read_years(years: QuerySet[IndicatorYear], indicators: Mapping[int, Indicator]) -> list[YearValues]:
-    """The rows of `years` (in its order) as records joined to `indicators` (by id, their stages
-    prefetched); rows of other indicators are left out. One query."""
-    stages = stages_of(indicators.values())
+def read_years(
+    years: QuerySet[IndicatorYear], indicators: Mapping[int, Indicator], stages: Mapping[int, MilestoneStage]
+) -> list[YearValues]:
+    """The rows of `years` (in its order) as records joined to `indicators` and their `stages`
+    (both by id); rows of other indicators are left out. One query."""
     return [
         YearValues(indicators[indicator_id], fiscal_year, target_status, target_value,
                    None if target_stage_id is None else stages[target_stage_id], result_value,

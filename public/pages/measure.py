@@ -75,6 +75,7 @@ def measure_detail(plan: Plan, number: int, *, today: datetime.date) -> MeasureD
     years = figures.read_years(
         IndicatorYear.objects.filter(indicator__measure=measure).order_by("indicator__slot", "fiscal_year"),
         {indicator.pk: indicator for indicator in measure.indicators.all()},
+        {stage.pk: stage for indicator in measure.indicators.all() for stage in indicator.stages.all()},
     )
     grading = achievement.grade_plan(plan, today=today, years=years)
     views = indicator_views(measure.indicators.all(), group_by_indicator(grading.years), grading.assessments, fiscal_year)
@@ -88,7 +89,7 @@ def measure_detail(plan: Plan, number: int, *, today: datetime.date) -> MeasureD
     return MeasureDetail(
         plan=plan,
         measure=measure,
-        view=MeasureView(measure, departments_of(measure), views),
+        view=MeasureView(measure, departments_of(measure.assignments.all()), views),
         fiscal_year=fiscal_year,
         fiscal_year_label=fiscal_years.era_name(fiscal_year),
         notes=notes,

@@ -79,7 +79,7 @@ def report_detail(plan: Plan, as_of: datetime.date) -> ReportDetail | None:
         if not indicators and measure.pk not in notes:
             continue  # not part of this report
         view = MeasureView(
-            measure, departments_of(measure), indicator_views(indicators, by_indicator, grading.assessments, fiscal_year),
+            measure, departments_of(measure.assignments), indicator_views(indicators, by_indicator, grading.assessments, fiscal_year),
             roll.measures[measure.pk],
         )
         by_pillar[measure.pillar_id].append(ReportMeasure(view, notes.get(measure.pk)))
