@@ -13,6 +13,11 @@ def measure_card(item, fiscal_year_label, role=""):
 
 
 @register.simple_tag
+def table_rows(table):
+    return markup.table_rows(table)
+
+
+@register.simple_tag
 def year_table(view, table_id, caption):
     return markup.year_table(view, table_id=table_id, caption=caption)
 
