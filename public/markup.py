@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 
+from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
 from . import links
@@ -153,6 +154,30 @@ def year_table(view, *, table_id: str, caption: str) -> SafeString:
         f"<caption>{escape(caption)}</caption>\n{_YEAR_TABLE_HEAD}"
         f'<tbody role="rowgroup">\n{"".join(rows)}</tbody>\n</table>'
     )
+
+
+def report_measure(entry, *, fiscal_year_label: str) -> SafeString:
+    """A measure in a published report (a ReportMeasure): its departments, each indicator's year
+    table as of the report's date, and its narrative."""
+    measure = entry.view.measure
+    number = measure.number
+    parts = [
+        f'<section class="report-measure" id="measure-{number}" aria-labelledby="report-measure-{number}">\n'
+        f'<h3 id="report-measure-{number}"><span class="measure-number">事業No.{number}</span> '
+        f"{escape(measure.full_title)}</h3>\n"
+        '<p class="measure-departments"><span class="measure-departments__label">担当課：</span>'
+        f"{department_links(entry.view.departments)}</p>\n"
+        f'<p class="more no-print"><a href="{escape(entry.url)}">この推進項目の現状と課題・活動内容を見る</a></p>\n'
+    ]
+    for view in entry.view.indicators:
+        slot = view.indicator.slot_label
+        parts.append(f'<h4 class="report-indicator">{indicator_name(view.indicator)}</h4>\n')
+        parts.append(year_table(view, table_id=f"{number}-{slot}", caption=f"指標{slot}の目標値と結果（基準日時点）"))
+        parts.append("\n")
+    parts.append(f"<h4>{escape(fiscal_year_label)}の活動経過・今後の予定</h4>\n")
+    parts.append(linebreaks(entry.note.text, autoescape=True) if entry.note else "<p>この報告には掲載していません。</p>")
+    parts.append("\n</section>")
+    return mark_safe("".join(parts))
 
 
 def measure_card(item, *, fiscal_year_label: str, role: str = "") -> SafeString:

@@ -18,6 +18,11 @@ def table_rows(table):
 
 
 @register.simple_tag
+def report_measure(entry, fiscal_year_label):
+    return markup.report_measure(entry, fiscal_year_label=fiscal_year_label)
+
+
+@register.simple_tag
 def year_table(view, table_id, caption):
     return markup.year_table(view, table_id=table_id, caption=caption)
 
