@@ -83,6 +83,10 @@ class Assessment:
         return "worst" if self.rank == self.band_count - 1 else "middle"
 
 
+# The states as assessments: immutable, so every year in a state shares one (a plan has thousands).
+_STATE_ASSESSMENTS = {state: Assessment(state) for state in STATES}
+
+
 def plan_bands(plan) -> tuple[Band, ...]:
     """The plan's bands from highest to lowest, or the defaults."""
     bands = tuple(Band(b.label, b.min_rate) for b in sorted(plan.grade_bands.all(), key=lambda b: -b.min_rate))
@@ -138,9 +142,9 @@ def assess(
     is missing); `today` decides whether a missing result is late or not yet due.
     """
     if figures.target_status == YearFigures.TargetStatus.NOT_APPLICABLE:
-        return Assessment(NOT_APPLICABLE)
+        return _STATE_ASSESSMENTS[NOT_APPLICABLE]
     if figures.target_status != YearFigures.TargetStatus.SET:
-        return Assessment(NO_TARGET)
+        return _STATE_ASSESSMENTS[NO_TARGET]
     if indicator.is_milestone:
         result = figures.result_stage
     elif indicator.is_cumulative:
@@ -149,7 +153,7 @@ def assess(
         result = figures.result_value
     if result is None:
         late = fiscal_years.has_ended(figures.fiscal_year, today)
-        return Assessment(NOT_REPORTED if late else IN_PROGRESS)
+        return _STATE_ASSESSMENTS[NOT_REPORTED if late else IN_PROGRESS]
     if indicator.is_milestone:
         reached = figures.result_stage.position >= figures.target_stage.position
         rank = 0 if reached else len(bands) - 1

@@ -2,7 +2,9 @@
 
 Rows are public.pages.MeasureRow; the table sorts them in Python, so sorting
 never adds a query. The project template (templates/components/table.html)
-gives the table its caption, `scope` on header cells and aria-sort.
+gives the table its caption, `scope` on header cells and aria-sort. Cells are
+written by public/markup.py (a template a cell cost more than the rest of the page);
+`empty_values=()` has every cell rendered, an empty one included.
 """
 
 from __future__ import annotations
@@ -10,32 +12,28 @@ from __future__ import annotations
 import django_tables2 as tables
 from django import forms
 
+from . import markup
+
 
 class MeasureTable(tables.Table):
-    number = tables.TemplateColumn(
-        template_name="public/cells/measure_number.html",
+    number = tables.Column(
         verbose_name="事業No.",
         attrs={"th": {"class": "col-number"}, "td": {"class": "num col-number"}},
+        empty_values=(),
     )
-    title = tables.TemplateColumn(
-        template_name="public/cells/measure_title.html", verbose_name="推進項目名称", orderable=False
+    title = tables.Column(verbose_name="推進項目名称", orderable=False, empty_values=())
+    pillar = tables.Column(
+        verbose_name="柱", accessor="pillar_number", order_by=("pillar_number", "number"), empty_values=()
     )
-    pillar = tables.TemplateColumn(
-        template_name="public/cells/pillar.html", verbose_name="柱", accessor="pillar_number", order_by=("pillar_number", "number")
-    )
-    lead = tables.TemplateColumn(
-        template_name="public/cells/departments.html", verbose_name="担当課", accessor="lead_name",
-        order_by=("lead_name", "number"),
-    )
-    grade = tables.TemplateColumn(
-        template_name="public/cells/grades.html", verbose_name="評価", accessor="grade_key", order_by=("grade_key", "number")
-    )
+    lead = tables.Column(verbose_name="担当課", accessor="lead_name", order_by=("lead_name", "number"), empty_values=())
+    grade = tables.Column(verbose_name="評価", accessor="grade_key", order_by=("grade_key", "number"), empty_values=())
 
     # Read by templates/components/table.html.
     row_header = "title"
     stack_on_phone = True
 
     class Meta:
+        template_name = "public/measure_table.html"
         attrs = {"class": "data-table data-table--stack measure-table"}
         orderable = True
         empty_text = "条件に合う推進項目はありません。"
@@ -43,6 +41,21 @@ class MeasureTable(tables.Table):
     def __init__(self, *args, caption: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.caption = caption
+
+    def render_number(self, record):
+        return markup.link(record.url, record.number)
+
+    def render_title(self, record):
+        return markup.link(record.url, record.title)
+
+    def render_pillar(self, record):
+        return markup.link(record.pillar_url, record.pillar_label)
+
+    def render_lead(self, record):
+        return markup.department_list(record.view.departments)
+
+    def render_grade(self, record):
+        return markup.grade_list(record.view.indicators)
 
 
 class MeasureFilterForm(forms.Form):

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from indicators import achievement
+from indicators import achievement, figures
 from indicators.models import IndicatorYear
 from plans.models import Plan
 
@@ -87,7 +87,8 @@ def published_report(report: ProgressReport) -> PublishedReport:
     """A published report from its own copy only: its snapshot and frozen figures (one query),
     graded as of its date in the bands it was published with."""
     content = report_content(report)
-    years = content.years(report.published_years.all())
+    # The rows' values alone: a model instance each costs more than grading them.
+    years = content.years(report.published_years.values_list(*figures.FIELDS, named=True))
     grading = achievement.grade_years(
         years, bands=achievement.report_bands(report), today=report.as_of,
         first_fiscal_year=content.plan.first_fiscal_year,

@@ -41,12 +41,12 @@ slot_label, is_milestone, …), so each of those rules keeps its one home.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import ClassVar
 
 from django.db.models import Prefetch
 
-from indicators.models import Indicator, MilestoneStage, YearFigures
+from indicators.figures import YearValues
+from indicators.models import Indicator, MilestoneStage
 from plans.models import Department, Measure, Pillar, Plan
 
 SCHEMA = 1
@@ -225,27 +225,8 @@ class FrozenMeasure:
         return [a.department for a in self.assignments]
 
 
-@dataclass(eq=False)
-class FrozenYear:
+class FrozenYear(YearValues):
     """A fiscal year's figures as the report froze them, with its snapshot indicator and stages."""
-
-    indicator: FrozenIndicator
-    fiscal_year: int
-    target_status: str
-    target_value: Decimal | None
-    target_stage: FrozenStage | None
-    result_value: Decimal | None
-    result_stage: FrozenStage | None
-
-    TargetStatus: ClassVar = YearFigures.TargetStatus
-    fiscal_year_label = YearFigures.fiscal_year_label
-
-    @property
-    def indicator_id(self) -> int:
-        return self.indicator.pk
-
-    def get_target_status_display(self) -> str:
-        return YearFigures.TargetStatus(self.target_status).label
 
 
 @dataclass

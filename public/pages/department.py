@@ -6,15 +6,18 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, QuerySet
 
 from core import fiscal_years
-from indicators import achievement
+from indicators import achievement, figures
 from indicators.models import IndicatorYear
-from plans.models import Department, Measure, MeasureDepartment, Plan
+from plans.models import Department, Measure, Plan
 from reports import publication
 
-from .parts import MeasureView, current_fiscal_year, current_plan, departments_of, group_by_indicator, has_provisional_name, indicator_views
+from .parts import (
+    MeasureView, current_fiscal_year, current_plan, departments_of, group_by_indicator, has_provisional_name, indicator_views,
+    measures_for_pages, stages_by_id,
+)
 
 
 @dataclass
@@ -66,17 +69,17 @@ class DepartmentDetail:
 
 def department_detail(department: Department, *, today: datetime.date) -> DepartmentDetail:
     """The measures a department is in charge of, plan by plan (newest first), with their latest grades."""
+    mine = Measure.objects.filter(assignments__department=department, plan__in=publication.public_plans())
     measures = list(
-        Measure.objects.filter(assignments__department=department, plan__in=publication.public_plans())
-        .select_related("plan", "pillar")
-        .prefetch_related(Prefetch("assignments", queryset=MeasureDepartment.objects.select_related("department")
-                                   .order_by("position")), "indicators", "plan__grade_bands")
+        measures_for_pages(mine)
+        .select_related("plan")
+        .prefetch_related("plan__grade_bands")
         .order_by("-plan__first_fiscal_year", "number")
     )
-    years = list(
-        IndicatorYear.objects.filter(indicator__measure__in=[m.pk for m in measures]).select_related(
-            "indicator__measure", "target_stage", "result_stage"
-        ).order_by("fiscal_year")
+    indicators = {indicator.pk: indicator for measure in measures for indicator in measure.indicator_list}
+    years = figures.read_years(
+        IndicatorYear.objects.filter(indicator__measure__in=[m.pk for m in measures]).order_by("fiscal_year"),
+        indicators, stages_by_id(indicators.values()),
     )
     current = current_plan(today)
     years_by_plan: dict[int, list[IndicatorYear]] = defaultdict(list)
@@ -96,11 +99,11 @@ def department_detail(department: Department, *, today: datetime.date) -> Depart
             )
         entry = by_plan[plan.pk]
         assessments, years_by_indicator = graded[plan.pk]
-        departments = departments_of(measure)
+        departments = departments_of(measure.assignment_list)
         view = MeasureView(
             measure,
             departments,
-            indicator_views(measure.indicators.all(), years_by_indicator, assessments, entry.fiscal_year),
+            indicator_views(measure.indicator_list, years_by_indicator, assessments, entry.fiscal_year, whole=False),
         )
         entry.measures.append(DepartmentMeasure(view, bool(departments) and departments[0].pk == department.pk))
     plans_list = list(by_plan.values())

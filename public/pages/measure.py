@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from core import fiscal_years
-from indicators import achievement, charts
+from indicators import achievement, charts, figures
 from indicators.models import Indicator, IndicatorYear
 from plans.models import Measure, Plan
 from reports import publication
@@ -72,10 +72,10 @@ def measure_detail(plan: Plan, number: int, *, today: datetime.date) -> MeasureD
     if measure is None:
         return None
     fiscal_year = current_fiscal_year(plan, today)
-    years = (
-        IndicatorYear.objects.filter(indicator__measure=measure)
-        .select_related("indicator", "target_stage", "result_stage")
-        .order_by("indicator__slot", "fiscal_year")
+    years = figures.read_years(
+        IndicatorYear.objects.filter(indicator__measure=measure).order_by("indicator__slot", "fiscal_year"),
+        {indicator.pk: indicator for indicator in measure.indicators.all()},
+        {stage.pk: stage for indicator in measure.indicators.all() for stage in indicator.stages.all()},
     )
     grading = achievement.grade_plan(plan, today=today, years=years)
     views = indicator_views(measure.indicators.all(), group_by_indicator(grading.years), grading.assessments, fiscal_year)
@@ -89,7 +89,7 @@ def measure_detail(plan: Plan, number: int, *, today: datetime.date) -> MeasureD
     return MeasureDetail(
         plan=plan,
         measure=measure,
-        view=MeasureView(measure, departments_of(measure), views),
+        view=MeasureView(measure, departments_of(measure.assignments.all()), views),
         fiscal_year=fiscal_year,
         fiscal_year_label=fiscal_years.era_name(fiscal_year),
         notes=notes,

@@ -8,6 +8,8 @@ from typing import Sequence
 
 from plans.models import Department, Pillar, Plan
 
+from .. import links
+
 from .parts import MeasureView
 from .plan import plan_overview
 
@@ -68,10 +70,10 @@ def measure_list(plan: Plan, *, today: datetime.date) -> MeasureList:
                     view=view,
                     number=measure.number,
                     title=measure.full_title,
-                    url=measure.get_absolute_url(),
+                    url=links.measure(plan.slug, measure.number),
                     pillar_number=pillar.number,
                     pillar_label=pillar.label,
-                    pillar_url=pillar.get_absolute_url(),
+                    pillar_url=links.pillar(plan.slug, pillar.number),
                     lead_name=view.lead.name if view.lead else "",
                     grade_key=grade_key(view, labels),
                 )

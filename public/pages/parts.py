@@ -18,7 +18,7 @@ from django.utils import timezone
 from core import fiscal_years
 from indicators import achievement, presentation
 from indicators.achievement import Assessment, Summary
-from indicators.models import Indicator, YearFigures
+from indicators.models import Indicator, MilestoneStage, YearFigures
 from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
 from reports import publication
 
@@ -96,23 +96,24 @@ class IndicatorView:
     focus: YearRow | None  # the latest year (or the report's year)
     chart: str = ""  # inline SVG, on pages that draw one
 
-    @property
-    def has_result(self) -> bool:
-        return any(row.result for row in self.years)
-
 
 def indicator_views(
     indicators: Iterable[Indicator],
     years_by_indicator: dict[int, list[YearFigures]],
     assessments: dict[tuple[int, int], Assessment],
     focus_year: int | None,
+    *,
+    whole: bool = True,
 ) -> list[IndicatorView]:
+    """Each indicator's years ready to print. `whole=False` prints the focus year alone (its
+    `years` hold that row only): pages that show no year table need no more."""
     views = []
     for indicator in indicators:
-        rows = [
-            year_row(indicator, figures, assessments[(indicator.pk, figures.fiscal_year)], focus_year)
-            for figures in sorted(years_by_indicator.get(indicator.pk, ()), key=lambda y: y.fiscal_year)
-        ]
+        years = sorted(years_by_indicator.get(indicator.pk, ()), key=lambda y: y.fiscal_year)
+        if not whole:
+            years = [y for y in years if y.fiscal_year == focus_year]
+        rows = [year_row(indicator, figures, assessments[(indicator.pk, figures.fiscal_year)], focus_year)
+                for figures in years]
         focus = next((row for row in rows if row.is_focus), None)
         views.append(IndicatorView(indicator, rows, focus))
     return views
@@ -131,6 +132,24 @@ def summary_labels(plan: Plan) -> tuple[str, ...]:
 
 
 # --- measures ---------------------------------------------------------------
+
+
+def measures_for_pages(measures: QuerySet[Measure]) -> QuerySet[Measure]:
+    """Measures in number order with, as plain lists, their assignments
+    (`assignment_list`, the lead first, with departments) and indicators (`indicator_list`, in slot
+    order, each with its `stage_list`). Lists, because the default prefetch builds a queryset for
+    every measure and indicator it fills: some 1,000 of them, a third of a 200-measure page's time."""
+    return measures.prefetch_related(
+        Prefetch("assignments", queryset=MeasureDepartment.objects.select_related("department").order_by("position"),
+                 to_attr="assignment_list"),
+        Prefetch("indicators", queryset=Indicator.objects.order_by("slot").prefetch_related(
+            Prefetch("stages", to_attr="stage_list")), to_attr="indicator_list"),
+    ).order_by("number")
+
+
+def stages_by_id(indicators: Iterable[Indicator]) -> dict[int, MilestoneStage]:
+    """The stages of indicators loaded by measures_for_pages."""
+    return {stage.pk: stage for indicator in indicators for stage in indicator.stage_list}
 
 
 def _assignments() -> Prefetch:
@@ -164,9 +183,9 @@ class MeasureView:
         return self.departments[1:]
 
 
-def departments_of(measure: Measure) -> list[Department]:
-    """A measure's departments in the source's order: the first one leads (assignments prefetched)."""
-    return [assignment.department for assignment in measure.assignments.all()]
+def departments_of(assignments: Iterable) -> list[Department]:
+    """A measure's departments from its assignments in the source's order: the first one leads."""
+    return [assignment.department for assignment in assignments]
 
 
 def has_provisional_name(measure_views: Iterable[MeasureView]) -> bool:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from core import fiscal_years
-from indicators import achievement
+from indicators import achievement, figures
 from indicators.achievement import Summary
 from plans.models import Pillar, Plan
 from reports import publication
@@ -15,7 +15,7 @@ from reports.models import ProgressReport
 
 from .parts import (
     MeasureView, current_fiscal_year, departments_of, group_by_indicator, has_provisional_name, indicator_views,
-    plan_phase,
+    measures_for_pages, plan_phase, stages_by_id,
 )
 
 
@@ -52,15 +52,18 @@ class PlanOverview:
 def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = None) -> PlanOverview:
     """The plan's pillars, measures and, per indicator, the latest year's target, result and grade.
 
-    With `pillar`, that pillar alone (the pillar page). Nine queries at most.
+    With `pillar`, that pillar alone (the pillar page). Ten queries at most.
     """
     fiscal_year = current_fiscal_year(plan, today)
-    measures = plan.measures.with_departments().prefetch_related("indicators")
+    measures = measures_for_pages(plan.measures.all())
     pillars = plan.pillars.order_by("number")
     years = achievement.plan_years(plan)
     if pillar is not None:
         measures, pillars = measures.filter(pillar=pillar), pillars.filter(pk=pillar.pk)
         years = years.filter(indicator__measure__pillar=pillar)
+    measures = list(measures)
+    indicators = {indicator.pk: indicator for measure in measures for indicator in measure.indicator_list}
+    years = figures.read_years(years, indicators, stages_by_id(indicators.values()))
     grading = achievement.grade_plan(plan, today=today, years=years)
     roll = grading.rollup(fiscal_year)
     by_indicator = group_by_indicator(grading.years)
@@ -70,8 +73,8 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
         by_pillar[measure.pillar_id].append(
             MeasureView(
                 measure,
-                departments_of(measure),
-                indicator_views(measure.indicators.all(), by_indicator, grading.assessments, fiscal_year),
+                departments_of(measure.assignment_list),
+                indicator_views(measure.indicator_list, by_indicator, grading.assessments, fiscal_year, whole=False),
                 roll.measures[measure.pk],
             )
         )

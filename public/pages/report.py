@@ -16,6 +16,7 @@ from reports import publication
 from reports.models import ProgressNote, ProgressReport
 from reports.snapshot import FrozenPillar, FrozenPlan
 
+from .. import links
 from .parts import MeasureView, departments_of, group_by_indicator, has_provisional_name, indicator_views
 
 
@@ -23,6 +24,7 @@ from .parts import MeasureView, departments_of, group_by_indicator, has_provisio
 class ReportMeasure:
     view: MeasureView
     note: ProgressNote | None
+    url: str  # the measure's page
 
 
 @dataclass
@@ -79,10 +81,12 @@ def report_detail(plan: Plan, as_of: datetime.date) -> ReportDetail | None:
         if not indicators and measure.pk not in notes:
             continue  # not part of this report
         view = MeasureView(
-            measure, departments_of(measure), indicator_views(indicators, by_indicator, grading.assessments, fiscal_year),
+            measure, departments_of(measure.assignments), indicator_views(indicators, by_indicator, grading.assessments, fiscal_year),
             roll.measures[measure.pk],
         )
-        by_pillar[measure.pillar_id].append(ReportMeasure(view, notes.get(measure.pk)))
+        by_pillar[measure.pillar_id].append(
+            ReportMeasure(view, notes.get(measure.pk), links.measure(plan.slug, measure.number))
+        )
     pillar_views = [ReportPillar(p, by_pillar[p.pk], roll.pillars[p.pk]) for p in published.pillars if by_pillar[p.pk]]
     return ReportDetail(
         plan=frozen_plan,

@@ -1,0 +1,226 @@
+"""The HTML the public pages repeat once an item: a measure's card, an indicator's year table,
+a grade. Written in Python rather than as included templates because a page of 200 measures
+repeats them hundreds of times, and each {% include %} with its lookups cost more than the
+rest of the page (bench/public_pages.py). The page templates print them through the tags in
+public/templatetags/public_markup.py.
+
+Every value is escaped here as a template would (escape() below); only these functions' own
+output is marked safe.
+"""
+
+from __future__ import annotations
+
+import html
+
+from django.utils.html import linebreaks
+from django.utils.safestring import SafeString, mark_safe
+
+from . import links
+
+
+def escape(value) -> str:
+    """What the templates' autoescaping does (conditional_escape: safe strings pass as they are),
+    without the wrapper for lazy strings that made it a tenth of a page's time."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+PROVISIONAL_TAG = mark_safe(
+    '<span class="tag tag--provisional" title="原資料で名称が読み取れず、資料の記述から補った名称です">仮称</span>'
+)
+
+
+def no_value(label: str = "") -> SafeString:
+    """An empty cell that says so to screen readers too."""
+    return mark_safe(f'<span aria-hidden="true">—</span><span class="visually-hidden">{escape(label or "なし")}</span>')
+
+
+def grade_tag(assessment, rate: str = "") -> SafeString:
+    """An assessment (indicators.achievement) as text, never colour alone, with its rate when it has one."""
+    state = "" if assessment.is_grade else " tag--state"
+    rate_html = f' <span class="grade__rate">達成率 {escape(rate)}</span>' if rate else ""
+    return mark_safe(
+        f'<span class="grade"><span class="tag tag--{escape(assessment.tone)}{state}">{escape(assessment.label)}</span>'
+        f"{rate_html}</span>"
+    )
+
+
+def indicator_name(indicator) -> SafeString:
+    """指標① 名称, tagged 仮称 when the name was derived (name_is_provisional)."""
+    tag = f" {PROVISIONAL_TAG}" if indicator.name_is_provisional else ""
+    return mark_safe(f"指標{escape(indicator.slot_label)} {escape(indicator.name)}{tag}")
+
+
+def link(url: str, text) -> SafeString:
+    return mark_safe(f'<a href="{escape(url)}">{escape(text)}</a>')
+
+
+def department_list(departments) -> SafeString:
+    """A measure's departments as a list, the lead marked when there are several."""
+    if not departments:
+        return no_value()
+    lead = '<span class="role">（主担当）</span>' if len(departments) > 1 else ""
+    items = "".join(
+        f'<li><a href="{links.department(d.pk)}">{escape(d.name)}</a>{lead if i == 0 else ""}</li>'
+        for i, d in enumerate(departments)
+    )
+    return mark_safe(f'<ul class="plain-list">{items}</ul>')
+
+
+def grade_list(indicator_views) -> SafeString:
+    """Each indicator's grade in the focus year, or that it has no target then."""
+    if not indicator_views:
+        return mark_safe("指標なし")
+    items = "".join(
+        f'<li><span class="grade-list__slot">指標{escape(view.indicator.slot_label)}</span> '
+        f'{grade_tag(view.focus.assessment, view.focus.rate) if view.focus else _NO_TARGET_THEN}</li>'
+        for view in indicator_views
+    )
+    return mark_safe(f'<ul class="plain-list grade-list">{items}</ul>')
+
+
+def table_rows(table) -> SafeString:
+    """The body rows of a django-tables2 table as templates/components/table.html writes them, for a
+    table whose every cell comes from its render_<column>(record) method and whose cell attributes
+    do not depend on the row (MeasureTable). django-tables2's own way, which inspects the render
+    method's signature for every cell, cost more than the rest of the measure list."""
+    stack = table.stack_on_phone
+    cells = []
+    for column in table.columns:
+        attrs = column.attrs["td"].as_html()
+        if column.name == table.row_header:
+            role = ' role="rowheader"' if stack else ""
+            opening, closing = f'<th scope="row"{role} {attrs}>', "</th>"
+        else:
+            label = f' role="cell" data-label="{escape(column.header)}"' if stack else ""
+            opening, closing = f"<td{label} {attrs}>", "</td>"
+        cells.append((getattr(table, f"render_{column.name}"), opening, closing))
+    row_role = ' role="row"' if stack else ""
+    rows = []
+    for row in table.paginated_rows:
+        row_html = "".join(f"{opening}{escape(render(record=row.record))}{closing}" for render, opening, closing in cells)
+        rows.append(f"<tr {row.attrs.as_html()}{row_role}>{row_html}</tr>\n")
+    if not rows and table.empty_text:
+        rows.append(f'<tr><td colspan="{len(table.columns)}">{escape(table.empty_text)}</td></tr>')
+    return mark_safe("".join(rows))
+
+
+def department_links(departments, *, separator: str = "、", empty: str = "") -> SafeString:
+    """Each department linked to its page, the lead first."""
+    if not departments:
+        return mark_safe(empty)
+    return mark_safe(separator.join(
+        f'<a href="{links.department(d.pk)}">{escape(d.name)}</a>' for d in departments
+    ))
+
+
+_YEAR_TABLE_HEAD = (
+    '<thead role="rowgroup">\n<tr role="row">\n'
+    '<th scope="col" role="columnheader">年度</th>\n'
+    '<th scope="col" role="columnheader" class="num">目標値<span class="th-sub">（各年度末時点）</span></th>\n'
+    '<th scope="col" role="columnheader" class="num">結果</th>\n'
+    '<th scope="col" role="columnheader">評価</th>\n'
+    "</tr>\n</thead>\n"
+)
+_NO_RESULT = no_value("結果なし")
+_NO_TARGET_THEN = no_value("この年度の目標値はありません")
+
+
+def year_table(view, *, table_id: str, caption: str) -> SafeString:
+    """Every fiscal year of an indicator (an IndicatorView): target, result, grade. Under 48rem each
+    year becomes a labelled block; the explicit ARIA roles keep the table's semantics when CSS
+    changes its display."""
+    rows = []
+    for row in view.years:
+        if row.result:
+            total = f'<span class="cell-sub">累計 {escape(row.running_total)}</span>' if row.running_total else ""
+            result = f"{escape(row.result)}{total}"
+        else:
+            result = _NO_RESULT
+        focus = ' class="is-focus"' if row.is_focus else ""
+        rows.append(
+            f'<tr role="row"{focus}>\n'
+            f'<th scope="row" role="rowheader">{escape(row.label)}</th>\n'
+            f'<td role="cell" data-label="目標値" class="num{"" if row.target_is_set else " is-state"}">'
+            f"<span>{escape(row.target)}</span></td>\n"
+            f'<td role="cell" data-label="結果" class="num"><span>{result}</span></td>\n'
+            f'<td role="cell" data-label="評価"><span>{grade_tag(row.assessment, row.rate)}</span></td>\n'
+            "</tr>\n"
+        )
+    if not rows:
+        rows.append('<tr role="row"><td role="cell" colspan="4">年度別の目標値はまだ設定されていません。</td></tr>\n')
+    return mark_safe(
+        f'<table class="data-table data-table--stack year-table" id="years-{escape(table_id)}" role="table">\n'
+        f"<caption>{escape(caption)}</caption>\n{_YEAR_TABLE_HEAD}"
+        f'<tbody role="rowgroup">\n{"".join(rows)}</tbody>\n</table>'
+    )
+
+
+def report_measure(entry, *, fiscal_year_label: str) -> SafeString:
+    """A measure in a published report (a ReportMeasure): its departments, each indicator's year
+    table as of the report's date, and its narrative."""
+    measure = entry.view.measure
+    number = measure.number
+    parts = [
+        f'<section class="report-measure" id="measure-{number}" aria-labelledby="report-measure-{number}">\n'
+        f'<h3 id="report-measure-{number}"><span class="measure-number">事業No.{number}</span> '
+        f"{escape(measure.full_title)}</h3>\n"
+        '<p class="measure-departments"><span class="measure-departments__label">担当課：</span>'
+        f"{department_links(entry.view.departments)}</p>\n"
+        f'<p class="more no-print"><a href="{escape(entry.url)}">この推進項目の現状と課題・活動内容を見る</a></p>\n'
+    ]
+    for view in entry.view.indicators:
+        slot = view.indicator.slot_label
+        parts.append(f'<h4 class="report-indicator">{indicator_name(view.indicator)}</h4>\n')
+        parts.append(year_table(view, table_id=f"{number}-{slot}", caption=f"指標{slot}の目標値と結果（基準日時点）"))
+        parts.append("\n")
+    parts.append(f"<h4>{escape(fiscal_year_label)}の活動経過・今後の予定</h4>\n")
+    parts.append(linebreaks(entry.note.text, autoescape=True) if entry.note else "<p>この報告には掲載していません。</p>")
+    parts.append("\n</section>")
+    return mark_safe("".join(parts))
+
+
+def measure_card(item, *, fiscal_year_label: str, role: str = "") -> SafeString:
+    """A measure (a MeasureView) at a glance: its title, departments and each indicator's latest
+    target, result and grade."""
+    measure = item.measure
+    anchor = f"measure-{measure.plan_id}-{measure.number}"
+    parts = [
+        f'<article class="measure-card" aria-labelledby="{anchor}">\n'
+        f'<h3 class="measure-card__title" id="{anchor}"><a href="{links.measure(measure.plan.slug, measure.number)}">'
+        f'<span class="measure-number">事業No.{measure.number}</span> '
+        f'<span class="measure-title">{escape(measure.full_title)}</span></a></h3>\n'
+    ]
+    if role:
+        parts.append(f'<p class="measure-card__role"><span class="tag tag--role">{escape(role)}</span></p>\n')
+    parts.append(
+        '<p class="measure-departments"><span class="measure-departments__label">担当課：</span>'
+        f'{department_links(item.departments, empty="（なし）")}</p>\n'
+    )
+    if item.indicators:
+        parts.append('<ul class="indicator-glance">\n')
+        for view in item.indicators:
+            parts.append(f'<li>\n<p class="indicator-glance__name">{indicator_name(view.indicator)}</p>\n')
+            focus = view.focus
+            if focus:
+                if focus.result:
+                    total = f"（累計 {escape(focus.running_total)}）" if focus.running_total else ""
+                    result = f"{escape(focus.result)}{total}"
+                else:
+                    result = no_value("まだありません")
+                parts.append(
+                    '<dl class="figures">\n'
+                    f'<div><dt>目標値<span class="figures__year">（{escape(focus.label)}）</span></dt>'
+                    f"<dd>{escape(focus.target)}</dd></div>\n"
+                    f"<div><dt>結果</dt><dd>{result}</dd></div>\n"
+                    f"<div><dt>評価</dt><dd>{grade_tag(focus.assessment, focus.rate)}</dd></div>\n"
+                    "</dl>\n"
+                )
+            else:
+                parts.append(f'<p class="figures figures--none">{escape(fiscal_year_label)}の目標値・結果はありません。</p>\n')
+            parts.append("</li>\n")
+        parts.append("</ul>\n")
+    else:
+        parts.append('<p class="indicator-glance indicator-glance--none">指標はありません。</p>\n')
+    parts.append("</article>")
+    return mark_safe("".join(parts))

@@ -1,0 +1,42 @@
+"""Tags that print the public pages' repeated HTML (public/markup.py) from a page template."""
+
+from django import template
+
+from .. import markup
+
+register = template.Library()
+
+
+@register.simple_tag
+def measure_card(item, fiscal_year_label, role=""):
+    return markup.measure_card(item, fiscal_year_label=fiscal_year_label, role=role)
+
+
+@register.simple_tag
+def table_rows(table):
+    return markup.table_rows(table)
+
+
+@register.simple_tag
+def report_measure(entry, fiscal_year_label):
+    return markup.report_measure(entry, fiscal_year_label=fiscal_year_label)
+
+
+@register.simple_tag
+def year_table(view, table_id, caption):
+    return markup.year_table(view, table_id=table_id, caption=caption)
+
+
+@register.simple_tag
+def indicator_name(indicator):
+    return markup.indicator_name(indicator)
+
+
+@register.simple_tag
+def department_links(departments):
+    return markup.department_links(departments)
+
+
+@register.simple_tag
+def provisional_tag():
+    return markup.PROVISIONAL_TAG

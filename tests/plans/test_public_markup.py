@@ -1,0 +1,87 @@
+"""The HTML the public pages write in Python (public/markup.py) and their links (public/links.py):
+escaped as a template escapes, and the same links reverse() gives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.urls import reverse, set_script_prefix
+from django.utils.safestring import mark_safe
+
+from indicators.achievement import Assessment
+from public import links, markup
+from public.pages.parts import IndicatorView, MeasureView, YearRow
+
+HOSTILE = '<script>alert("x")</script> & \'quoted\''
+ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;quoted&#x27;"
+
+
+@dataclass
+class Named:
+    """Stands in for a department, a measure, an indicator: what the markup reads of them."""
+
+    pk: int = 1
+    name: str = HOSTILE
+    slot_label: str = "①"
+    name_is_provisional: bool = False
+    plan_id: int = 1
+    number: int = 7
+    full_title: str = HOSTILE
+    plan: object = None
+
+
+def year(**changes) -> YearRow:
+    values = dict(
+        figures=None, fiscal_year=2023, label="令和5年度", target=HOSTILE, target_is_set=True, result=HOSTILE,
+        running_total="", assessment=Assessment("達成", rate=Decimal(100), rank=0, band_count=3), rate="100.0%",
+        is_focus=True,
+    )
+    values.update(changes)
+    return YearRow(**values)
+
+
+def test_values_are_escaped_as_a_template_escapes_them():
+    assert markup.escape(HOSTILE) == ESCAPED
+    assert markup.escape(mark_safe("<b>safe</b>")) == "<b>safe</b>"  # already safe: as it is, like autoescape
+    assert markup.escape(12) == "12"
+
+
+def test_a_year_table_escapes_every_value_and_keeps_its_table_semantics():
+    table = markup.year_table(IndicatorView(Named(), [year()], None), table_id="1-①", caption=HOSTILE)
+    assert "<script>" not in table
+    assert table.count(ESCAPED) == 3  # caption, target, result
+    assert f"<caption>{ESCAPED}</caption>" in table
+    assert '<th scope="row" role="rowheader">令和5年度</th>' in table
+    assert '<tr role="row" class="is-focus">' in table
+    assert '<span class="tag tag--best">達成</span> <span class="grade__rate">達成率 100.0%</span>' in table
+
+
+def test_a_year_table_without_years_says_so():
+    table = markup.year_table(IndicatorView(Named(), [], None), table_id="1", caption="指標①")
+    assert "年度別の目標値はまだ設定されていません。" in table
+
+
+def test_a_measure_card_escapes_titles_names_and_figures():
+    measure = Named(plan=SimpleNamespace(slug="2023-2026"))
+    view = MeasureView(measure, [Named(pk=5)], [IndicatorView(Named(name_is_provisional=True), [year()], year())])
+    card = markup.measure_card(view, fiscal_year_label="令和5年度", role="<主担当>")
+    assert "<script>" not in card
+    assert card.count(ESCAPED) == 5  # title, department, indicator, target, result
+    assert '<span class="tag tag--role">&lt;主担当&gt;</span>' in card
+    assert f'<a href="{reverse("public:department", args=[5])}">{ESCAPED}</a>' in card
+    assert f'<a href="{reverse("public:measure", args=["2023-2026", 7])}">' in card
+    assert markup.PROVISIONAL_TAG in card
+
+
+def test_links_are_those_reverse_gives_with_the_script_prefix_too():
+    for number in (1, 15, 200):
+        assert links.measure("2023-2026", number) == reverse("public:measure", args=["2023-2026", number])
+        assert links.pillar("r9-r12", number) == reverse("public:pillar", args=["r9-r12", number])
+        assert links.department(number) == reverse("public:department", args=[number])
+    set_script_prefix("/reform/")
+    try:
+        assert links.measure("2023-2026", 3) == "/reform/plans/2023-2026/measures/3/"
+    finally:
+        set_script_prefix("/")
