@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.test import Client
 
 from core import fiscal_years
+from core.formatting import format_quantity
 from plans.models import Plan
 from tests.test_seed_plan import (
     MEASURE_BLOCKS,
@@ -222,6 +224,11 @@ def test_every_sentence_of_every_measure_sheet_is_on_its_page_and_in_the_report(
         check_measure_sheet(site, seed_plan, number)
 
 
+def as_pages_write(word: str) -> str:
+    amount = re.fullmatch(r"([\d,]+)円", word)
+    return f"{format_quantity(Decimal(amount[1].replace(',', '')), 0, '円')}円" if amount else word
+
+
 def check_measure_sheet(site, seed_plan, number):
     block = block_of(number)
     measure_page = squeeze(site[f"/plans/{seed_plan.slug}/measures/{number}/"].text)
@@ -232,7 +239,8 @@ def check_measure_sheet(site, seed_plan, number):
     # Every other cell of the sheet's tables (pillar, number, title, departments, indicator names,
     # targets), word by word: the page may put its own words between them, e.g. （主担当）.
     cells = names_stated_in(block) - {"推進項目名称", "-"}
-    expected += [word for c in sorted(cells) for word in c.split()]
+    # Amounts as pages write them (3億5,000万円 for the source's 350,000,000円): the same figure exactly.
+    expected += [as_pages_write(word) for c in sorted(cells) for word in c.split()]
     expected += [c.split("<small>")[1].split("</small>")[0] for c in block.split("\t") if "<small>" in c]
     expected += [c.strip() for c in re.split(r"[\t\n]", block) if c.strip().startswith("※")]
     for sentence in expected:
@@ -256,7 +264,7 @@ def test_every_stated_target_is_in_its_year_row(site, seed_plan):
     for number in range(1, 16):
         measure_rows = [squeeze(row) for row in site[f"/plans/{seed_plan.slug}/measures/{number}/"].rows]
         for fiscal_year, value in stated_targets(block_of(number)):
-            shown = squeeze("対象外" if value == "-" else value)
+            shown = squeeze("対象外" if value == "-" else as_pages_write(value))
             year = squeeze(fiscal_years.era_name(fiscal_year))
             assert any(row.startswith(year) and shown in row for row in measure_rows), (number, year, value)
             assert any(row.startswith(year) and shown in row for row in report_rows), (number, year, value)
