@@ -19,6 +19,9 @@ also shown to citizens on the achievement page (templates/indicators/achievement
 States that are not grades, checked in this order: 対象外 (the target is not
 applicable), 目標未設定 (no target), then, with no result, 集計中 (the fiscal
 year has not ended) or 未報告 (it has ended and no result was reported).
+A result for a fiscal year that had not ended on the grading date (today, or a
+report's date) is 年度途中 (interim): its rate (or whether the stage is reached)
+is shown, but it takes no grade, since the target is the year-end's.
 """
 
 from __future__ import annotations
@@ -51,11 +54,12 @@ DEFAULT_BANDS = (
 )
 
 # States that are not grades, in the order pages list them after the grades.
+INTERIM = "年度途中"
 IN_PROGRESS = "集計中"
 NOT_REPORTED = "未報告"
 NOT_APPLICABLE = "対象外"
 NO_TARGET = "目標未設定"
-STATES = (IN_PROGRESS, NOT_REPORTED, NO_TARGET, NOT_APPLICABLE)
+STATES = (INTERIM, IN_PROGRESS, NOT_REPORTED, NO_TARGET, NOT_APPLICABLE)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,11 @@ class Assessment:
     @property
     def is_grade(self) -> bool:
         return self.rank is not None
+
+    @property
+    def is_interim(self) -> bool:
+        """A result of a year not yet ended on the grading date: a rate, no grade."""
+        return self.label == INTERIM
 
     @property
     def tone(self) -> str:
@@ -151,14 +160,18 @@ def assess(
         result = running_total
     else:
         result = figures.result_value
+    year_has_ended = fiscal_years.has_ended(figures.fiscal_year, today)
     if result is None:
-        late = fiscal_years.has_ended(figures.fiscal_year, today)
-        return _STATE_ASSESSMENTS[NOT_REPORTED if late else IN_PROGRESS]
+        return _STATE_ASSESSMENTS[NOT_REPORTED if year_has_ended else IN_PROGRESS]
     if indicator.is_milestone:
         reached = figures.result_stage.position >= figures.target_stage.position
+        if not year_has_ended:
+            return Assessment(INTERIM, reached=reached)
         rank = 0 if reached else len(bands) - 1
         return Assessment(bands[rank].label, reached=reached, rank=rank, band_count=len(bands))
     rate = rate_of(result, figures.target_value, lower_is_better=indicator.is_lower_better)
+    if not year_has_ended:
+        return Assessment(INTERIM, rate=rate, running_total=running_total if indicator.is_cumulative else None)
     rank, band = grade(rate, bands)
     return Assessment(
         band.label, rate=rate, rank=rank, band_count=len(bands),

@@ -93,6 +93,31 @@ def test_states_that_are_not_grades(measure):
         assert not state.is_grade and state.rate is None and state.tone == "none"
 
 
+def test_a_result_before_its_year_ends_is_interim_with_a_rate_but_no_grade(plan, measure):
+    figures = year(make_indicator(measure), fiscal_year=2023, target=100, result=85)
+    interim = assessed(figures, today=DURING_FY2023)
+    assert (interim.label, interim.rate, interim.is_grade, interim.is_interim) == ("年度途中", Decimal("85.0"), False, True)
+    assert interim.tone == "none"
+    assert assessed(figures, today=datetime.date(2024, 3, 31)).is_interim  # the year's last day is still in it
+    final = assessed(figures, today=AFTER_FY2023)
+    assert (final.label, final.rate, final.is_interim) == ("概ね達成", Decimal("85.0"), False)
+    # Counted as a state, not a grade, in every rollup.
+    summary = achievement.grade_plan(plan, today=DURING_FY2023).rollup(2023).plan
+    assert summary.counts["年度途中"] == 1 and summary.counts["概ね達成"] == 0
+    assert summary.labels.index("年度途中") > summary.labels.index("未達成")
+
+
+def test_an_interim_milestone_says_whether_its_stage_is_reached_but_takes_no_grade(plan, measure):
+    indicator = make_indicator(measure, kind=Indicator.Kind.MILESTONE, unit="")
+    stages = [MilestoneStage.objects.create(indicator=indicator, position=i, label=label)
+              for i, label in enumerate(["検討80%", "条例への反映"], 1)]
+    figures = IndicatorYear.objects.create(indicator=indicator, fiscal_year=2023, target_status="set",
+                                           target_stage=stages[1], result_stage=stages[0])
+    interim = assessed(figures, today=datetime.date(2023, 9, 1))
+    assert (interim.label, interim.reached, interim.is_grade) == ("年度途中", False, False)
+    assert assessed(figures, today=AFTER_FY2023).label == "未達成"
+
+
 def test_cumulative_compares_the_running_total(plan, measure):
     indicator = make_indicator(measure, is_cumulative=True, unit="円")
     for fy, target, result in [(2023, 2500000, 2000000), (2024, 5000000, 3000000), (2025, 7500000, None)]:
