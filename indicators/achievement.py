@@ -22,6 +22,9 @@ year has not ended) or 未報告 (it has ended and no result was reported).
 A result for a fiscal year that had not ended on the grading date (today, or a
 report's date) is 年度途中 (interim): its rate (or whether the stage is reached)
 is shown, but it takes no grade, since the target is the year-end's.
+
+Trend: an indicator's latest grade against its previous graded year is 改善, 悪化
+or 横ばい by the rate (milestones, which have none, by the grade).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
@@ -92,8 +96,26 @@ class Assessment:
         return "worst" if self.rank == self.band_count - 1 else "middle"
 
 
+# How a grade compares with the indicator's previous graded year (trend()).
+IMPROVED = "改善"
+WORSENED = "悪化"
+UNCHANGED = "横ばい"
+
+
 # The states as assessments: immutable, so every year in a state shares one (a plan has thousands).
 _STATE_ASSESSMENTS = {state: Assessment(state) for state in STATES}
+
+
+def trend(previous: Assessment, latest: Assessment) -> str:
+    """改善, 悪化 or 横ばい from one graded year to a later one: by the rate (already direction-aware,
+    so a higher rate is better either way), or by the grade for milestones, which have no rate."""
+    if previous.rate is not None and latest.rate is not None:
+        change = latest.rate - previous.rate
+    else:
+        change = previous.rank - latest.rank  # rank 0 is the best band
+    if change > 0:
+        return IMPROVED
+    return WORSENED if change < 0 else UNCHANGED
 
 
 def plan_bands(plan) -> tuple[Band, ...]:
@@ -267,6 +289,35 @@ class Grading:
 
     def of(self, indicator_id: int, fiscal_year: int) -> Assessment:
         return self.assessments[(indicator_id, fiscal_year)]
+
+    @cached_property
+    def _graded_years(self) -> dict[int, list[int]]:
+        """Indicator id -> the fiscal years it has a grade for, in order."""
+        graded: dict[int, list[int]] = defaultdict(list)
+        for (indicator_id, fiscal_year), assessment in self.assessments.items():
+            if assessment.rank is not None:
+                graded[indicator_id].append(fiscal_year)
+        for fiscal_years_graded in graded.values():
+            fiscal_years_graded.sort()
+        return graded
+
+    def latest_graded_year(self) -> int | None:
+        """The latest fiscal year any indicator has a grade (a final result) for; None when none has."""
+        return max((years[-1] for years in self._graded_years.values()), default=None)
+
+    def latest_graded(self, indicator_id: int) -> tuple[int | None, int | None]:
+        """An indicator's latest graded fiscal year and the graded year before it (None where there is none)."""
+        years = self._graded_years.get(indicator_id, ())
+        return (years[-1] if years else None), (years[-2] if len(years) > 1 else None)
+
+    def by_year(self, fiscal_years_shown: Iterable[int]) -> dict[int, Summary]:
+        """Counts for the whole set, for each fiscal year given (zeros for a year with no figures): one pass, no query."""
+        labels = self.labels
+        summaries = {fiscal_year: Summary(labels) for fiscal_year in fiscal_years_shown}
+        for (_, fiscal_year), assessment in self.assessments.items():
+            if fiscal_year in summaries:
+                summaries[fiscal_year].add(assessment)
+        return summaries
 
     def rollup(self, fiscal_year: int) -> Rollup:
         """Counts per measure, per pillar and for the whole, for one fiscal year (no query)."""

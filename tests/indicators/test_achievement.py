@@ -146,6 +146,38 @@ def test_milestones_reached_or_not(plan, measure):
     assert (behind.reached, behind.label) == (False, "未達成")
 
 
+def test_the_latest_graded_years_and_the_trend_between_them(plan, measure):
+    rising = make_indicator(measure, 1)
+    for fy, result in [(2023, 80), (2024, 95), (2025, 90)]:  # FY2025 is under way: interim
+        year(rising, fiscal_year=fy, target=100, result=result)
+    lower = make_indicator(measure, 2, direction=Indicator.Direction.LOWER_IS_BETTER)
+    year(lower, fiscal_year=2023, target=100, result=90)  # 110.0%
+    year(lower, fiscal_year=2024, target=100, result=None)  # 未報告: skipped
+    silent = make_indicator(measure, 3)
+    year(silent, fiscal_year=2023, target=100, result=None)
+    grading = achievement.grade_plan(plan, today=datetime.date(2025, 10, 1))
+    assert grading.latest_graded_year() == 2024  # FY2025's result is interim, not final
+    assert grading.latest_graded(rising.pk) == (2024, 2023)
+    assert grading.latest_graded(lower.pk) == (2023, None)
+    assert grading.latest_graded(silent.pk) == (None, None)
+    assert achievement.trend(grading.of(rising.pk, 2023), grading.of(rising.pk, 2024)) == "改善"
+    assert achievement.trend(grading.of(rising.pk, 2024), grading.of(rising.pk, 2023)) == "悪化"
+    assert achievement.trend(grading.of(rising.pk, 2024), grading.of(rising.pk, 2024)) == "横ばい"
+    # Milestones have no rate: the grade decides.
+    reached = achievement.Assessment("達成", reached=True, rank=0, band_count=3)
+    missed = achievement.Assessment("未達成", reached=False, rank=2, band_count=3)
+    assert (achievement.trend(missed, reached), achievement.trend(reached, missed)) == ("改善", "悪化")
+    assert achievement.trend(reached, reached) == "横ばい"
+    # Counts per fiscal year in one pass, the same as each year's rollup.
+    by_year = grading.by_year(plan.fiscal_years)
+    assert list(by_year) == [2023, 2024, 2025, 2026]
+    for fy in (2023, 2024, 2025):
+        assert by_year[fy].counts == grading.rollup(fy).plan.counts
+    assert by_year[2025].counts == {"年度途中": 1}
+    assert by_year[2026].total == 0
+    assert achievement.grade_plan(plan, today=datetime.date(2023, 10, 1)).latest_graded_year() is None
+
+
 def test_bands_belong_to_the_plan(plan, measure):
     figures = year(make_indicator(measure), target=100, result=85)
     assert assessed(figures, bands=achievement.plan_bands(plan)).label == "概ね達成"  # defaults
