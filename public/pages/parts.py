@@ -42,6 +42,28 @@ def current_fiscal_year(plan: Plan, today: datetime.date) -> int:
     return min(max(fiscal_years.of_date(today), plan.first_fiscal_year), plan.last_fiscal_year)
 
 
+def headline_year(grading: achievement.Grading, plan: Plan, today: datetime.date) -> int:
+    """The year a plan's pages headline: the latest with final (graded) results, else the current year."""
+    latest = grading.latest_graded_year()
+    return latest if latest is not None else current_fiscal_year(plan, today)
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """One fiscal year's counts per grade and state, a row of a page's year × grade table."""
+
+    fiscal_year: int
+    label: str  # 令和5年度
+    summary: Summary
+    is_headline: bool
+
+
+def year_summaries(grading: achievement.Grading, plan: Plan, headline: int) -> list[YearSummary]:
+    """Every fiscal year of the plan with its counts (no query)."""
+    by_year = grading.by_year(range(plan.first_fiscal_year, plan.last_fiscal_year + 1))
+    return [YearSummary(fy, fiscal_years.era_name(fy), summary, fy == headline) for fy, summary in by_year.items()]
+
+
 def plan_phase(plan: Plan, today: datetime.date) -> str:
     """実施中, 終了 or 開始前, as the archive labels a plan."""
     fiscal_year = fiscal_years.of_date(today)
@@ -89,12 +111,26 @@ def year_row(indicator: Indicator, figures: YearFigures, assessment: Assessment,
     )
 
 
+@dataclass(frozen=True)
+class Trend:
+    """An indicator's latest grade against its previous graded year (achievement.trend)."""
+
+    direction: str  # 改善, 悪化 or 横ばい
+    previous_label: str  # 令和5年度
+    previous: Assessment
+    previous_rate: str  # 84.3%, or "" for a milestone
+
+
 @dataclass
 class IndicatorView:
     indicator: Indicator
     years: list[YearRow]
     focus: YearRow | None  # the latest year (or the report's year)
     chart: str = ""  # inline SVG, on pages that draw one
+    # At a glance (glance_views): the latest graded year, its trend, and the current year when interim.
+    latest: YearRow | None = None
+    trend: Trend | None = None
+    interim: YearRow | None = None
 
 
 def indicator_views(
@@ -116,6 +152,46 @@ def indicator_views(
                 for figures in years]
         focus = next((row for row in rows if row.is_focus), None)
         views.append(IndicatorView(indicator, rows, focus))
+    return views
+
+
+def glance_views(
+    indicators: Iterable[Indicator],
+    years_by_indicator: dict[int, list[YearFigures]],
+    grading: achievement.Grading,
+    focus_year: int,
+    current_year: int,
+) -> list[IndicatorView]:
+    """Each indicator as a measure card shows it: its latest graded year with the trend against the
+    graded year before it, and the current year's result when it is interim; `focus` is the
+    headline year (what the measure list grades and sorts by). Rows are made for those years only
+    (`years` holds them), so a page of 200 measures prints no more than it shows."""
+    assessments = grading.assessments
+    views = []
+    for indicator in indicators:
+        by_year = {figures.fiscal_year: figures for figures in years_by_indicator.get(indicator.pk, ())}
+        rows: dict[int, YearRow] = {}
+
+        def row(fiscal_year):
+            if fiscal_year not in rows:
+                rows[fiscal_year] = year_row(
+                    indicator, by_year[fiscal_year], assessments[(indicator.pk, fiscal_year)], focus_year
+                )
+            return rows[fiscal_year]
+
+        focus = row(focus_year) if focus_year in by_year else None
+        latest_year, previous_year = grading.latest_graded(indicator.pk)
+        latest = row(latest_year) if latest_year is not None else None
+        trend = None
+        if latest is not None and previous_year is not None:
+            previous = assessments[(indicator.pk, previous_year)]
+            trend = Trend(achievement.trend(previous, latest.assessment), fiscal_years.era_name(previous_year),
+                          previous, presentation.rate_text(previous.rate))
+        interim = None
+        if current_year in by_year and assessments[(indicator.pk, current_year)].is_interim:
+            interim = row(current_year)
+        views.append(IndicatorView(indicator, sorted(rows.values(), key=lambda r: r.fiscal_year), focus,
+                                   latest=latest, trend=trend, interim=interim))
     return views
 
 

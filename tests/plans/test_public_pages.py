@@ -131,7 +131,8 @@ def test_grades_and_counts_come_from_the_achievement_module(client, seed_plan, t
     assert squeeze("年度途中達成率106.7%") in text_of(card_of(html, 7))
     assert squeeze("年度途中達成率33.3%") in text_of(card_of(html, 3))
     roll = achievement.rollup(seed_plan, 2024, today=datetime.date(2024, 5, 1))
-    summary = html[html.index('<table class="data-table summary-table">'):html.index("</table>")]
+    start = html.index('<table class="data-table summary-table">')
+    summary = html[start:html.index("</table>", start)]
     rows = rows_of(summary)
     assert rows[-1] == squeeze("計画全体" + "".join(str(c) for _, c in roll.plan.rows()) + str(roll.plan.total))
     assert roll.plan.counts["年度途中"] == 3
@@ -159,9 +160,9 @@ def test_the_plans_own_bands_grade_the_pages(client, seed_plan, today):
     GradeBand.objects.filter(plan=seed_plan).delete()
     for label, rate in [("S", 100), ("A", 80), ("C", 0)]:
         GradeBand.objects.create(plan=seed_plan, label=label, min_rate=rate)
-    set_result(7, 1, 2024, 300000000)  # 80.0%
+    set_result(7, 1, 2023, 280000000)  # 80.0% in FY2023, which has ended
     html = get(client, "/")
-    assert squeeze("A達成率80.0%") in text_of(card_of(html, 7))
+    assert squeeze("目標値（令和5年度）3億5,000万円結果2億8,000万円評価A達成率80.0%") in text_of(card_of(html, 7))
     assert "概ね達成" not in html
     assert '<th scope="col" class="num">S</th>' in html
 
@@ -232,7 +233,9 @@ def test_milestone_and_cumulative_indicators(client, seed_plan, today):
     assert "累計（計画の初年度からの合計で評価）" in html6
     rows = rows_of(html6)
     assert squeeze("令和5年度250万円200万円累計200万円概ね達成達成率80.0%") in rows
-    assert squeeze("令和6年度500万円300万円累計500万円達成達成率100.0%") in rows
+    assert squeeze("令和6年度500万円300万円累計500万円年度途中達成率100.0%") in rows  # FY2024 is under way
+    today(datetime.date(2025, 4, 1))
+    assert squeeze("令和6年度500万円300万円累計500万円達成達成率100.0%") in rows_of(get(client, "/plans/2023-2026/measures/6/"))
 
 
 def test_measure_chart_is_inline_svg_with_title_description_and_the_table_as_alternative(client, seed_plan, today):
@@ -293,7 +296,7 @@ def test_measure_list_has_caption_scopes_and_row_headers(client, seed_plan, toda
 
 
 def test_measure_list_sorts_by_number_pillar_lead_department_and_grade(client, seed_plan, today):
-    today(datetime.date(2024, 5, 1))
+    today(datetime.date(2025, 5, 1))  # FY2024 has ended: its results are graded, the latest that are
     set_result(7, 1, 2024, 400000000)  # 達成
     set_result(2, 1, 2024, 104500)  # 概ね達成
     set_result(3, 2, 2024, 1)  # 未達成
@@ -346,10 +349,15 @@ def test_pillar_page_lists_its_measures_only(client, seed_plan, today):
     assert re.findall(r'<span class="measure-number">事業No\.(\d+)</span>', html) == ["3", "4", "5"]
     assert "推進項目（3件）" in html
     assert "前の柱（① ヒト）" in html and "次の柱（③ カネ）" in html
+    # Its counts for every fiscal year of the plan, the same as the rollup's.
     rows = rows_of(html)
     pillar = seed_plan.pillars.get(number=2)
-    counts = achievement.rollup(seed_plan, 2024, today=DURING_FY2024).pillars[pillar.pk]
-    assert squeeze(f"計{counts.total}") in rows
+    assert "5つの柱② モノの年度別の達成状況（指標の数）" in html
+    assert rows[0] == squeeze("年度達成概ね達成未達成年度途中集計中未報告目標未設定対象外計")
+    for fiscal_year in seed_plan.fiscal_years:
+        counts = achievement.rollup(seed_plan, fiscal_year, today=DURING_FY2024).pillars[pillar.pk]
+        row = fiscal_years.era_name(fiscal_year) + "".join(str(c) for _, c in counts.rows()) + str(counts.total)
+        assert squeeze(row) in rows
     assert client.get("/plans/2023-2026/pillars/6/").status_code == 404
 
 
