@@ -167,31 +167,31 @@ def glance_views(
     headline year (what the measure list grades and sorts by). Rows are made for those years only
     (`years` holds them), so a page of 200 measures prints no more than it shows."""
     assessments = grading.assessments
+    era_names: dict[int, str] = {}
     views = []
     for indicator in indicators:
         by_year = {figures.fiscal_year: figures for figures in years_by_indicator.get(indicator.pk, ())}
+        latest_year, previous_year = grading.latest_graded(indicator.pk)
+        current = assessments.get((indicator.pk, current_year)) if current_year in by_year else None
+        interim_year = current_year if current is not None and current.is_interim else None
         rows: dict[int, YearRow] = {}
-
-        def row(fiscal_year):
-            if fiscal_year not in rows:
+        for fiscal_year in (focus_year, latest_year, interim_year):
+            if fiscal_year in by_year and fiscal_year not in rows:
                 rows[fiscal_year] = year_row(
                     indicator, by_year[fiscal_year], assessments[(indicator.pk, fiscal_year)], focus_year
                 )
-            return rows[fiscal_year]
-
-        focus = row(focus_year) if focus_year in by_year else None
-        latest_year, previous_year = grading.latest_graded(indicator.pk)
-        latest = row(latest_year) if latest_year is not None else None
+        latest = rows.get(latest_year)
         trend = None
         if latest is not None and previous_year is not None:
             previous = assessments[(indicator.pk, previous_year)]
-            trend = Trend(achievement.trend(previous, latest.assessment), fiscal_years.era_name(previous_year),
+            if previous_year not in era_names:
+                era_names[previous_year] = fiscal_years.era_name(previous_year)
+            trend = Trend(achievement.trend(previous, latest.assessment), era_names[previous_year],
                           previous, presentation.rate_text(previous.rate))
-        interim = None
-        if current_year in by_year and assessments[(indicator.pk, current_year)].is_interim:
-            interim = row(current_year)
-        views.append(IndicatorView(indicator, sorted(rows.values(), key=lambda r: r.fiscal_year), focus,
-                                   latest=latest, trend=trend, interim=interim))
+        views.append(IndicatorView(
+            indicator, sorted(rows.values(), key=lambda r: r.fiscal_year), rows.get(focus_year),
+            latest=latest, trend=trend, interim=rows.get(interim_year),
+        ))
     return views
 
 
