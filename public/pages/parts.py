@@ -138,16 +138,11 @@ def indicator_views(
     years_by_indicator: dict[int, list[YearFigures]],
     assessments: dict[tuple[int, int], Assessment],
     focus_year: int | None,
-    *,
-    whole: bool = True,
 ) -> list[IndicatorView]:
-    """Each indicator's years ready to print. `whole=False` prints the focus year alone (its
-    `years` hold that row only): pages that show no year table need no more."""
+    """Each indicator's years ready to print, for pages with a year table (cards: glance_views)."""
     views = []
     for indicator in indicators:
         years = sorted(years_by_indicator.get(indicator.pk, ()), key=lambda y: y.fiscal_year)
-        if not whole:
-            years = [y for y in years if y.fiscal_year == focus_year]
         rows = [year_row(indicator, figures, assessments[(indicator.pk, figures.fiscal_year)], focus_year)
                 for figures in years]
         focus = next((row for row in rows if row.is_focus), None)
