@@ -19,6 +19,12 @@ also shown to citizens on the achievement page (templates/indicators/achievement
 States that are not grades, checked in this order: 対象外 (the target is not
 applicable), 目標未設定 (no target), then, with no result, 集計中 (the fiscal
 year has not ended) or 未報告 (it has ended and no result was reported).
+A result for a fiscal year that had not ended on the grading date (today, or a
+report's date) is 年度途中 (interim): its rate (or whether the stage is reached)
+is shown, but it takes no grade, since the target is the year-end's.
+
+Trend: an indicator's latest grade against its previous graded year is 改善, 悪化
+or 横ばい by the rate (milestones, which have none, by the grade).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
@@ -51,11 +58,12 @@ DEFAULT_BANDS = (
 )
 
 # States that are not grades, in the order pages list them after the grades.
+INTERIM = "年度途中"
 IN_PROGRESS = "集計中"
 NOT_REPORTED = "未報告"
 NOT_APPLICABLE = "対象外"
 NO_TARGET = "目標未設定"
-STATES = (IN_PROGRESS, NOT_REPORTED, NO_TARGET, NOT_APPLICABLE)
+STATES = (INTERIM, IN_PROGRESS, NOT_REPORTED, NO_TARGET, NOT_APPLICABLE)
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,11 @@ class Assessment:
         return self.rank is not None
 
     @property
+    def is_interim(self) -> bool:
+        """A result of a year not yet ended on the grading date: a rate, no grade."""
+        return self.label == INTERIM
+
+    @property
     def tone(self) -> str:
         """For styling only (pages always print the label): best, middle, worst, or none."""
         if self.rank is None:
@@ -83,8 +96,26 @@ class Assessment:
         return "worst" if self.rank == self.band_count - 1 else "middle"
 
 
+# How a grade compares with the indicator's previous graded year (trend()).
+IMPROVED = "改善"
+WORSENED = "悪化"
+UNCHANGED = "横ばい"
+
+
 # The states as assessments: immutable, so every year in a state shares one (a plan has thousands).
 _STATE_ASSESSMENTS = {state: Assessment(state) for state in STATES}
+
+
+def trend(previous: Assessment, latest: Assessment) -> str:
+    """改善, 悪化 or 横ばい from one graded year to a later one: by the rate (already direction-aware,
+    so a higher rate is better either way), or by the grade for milestones, which have no rate."""
+    if previous.rate is not None and latest.rate is not None:
+        change = latest.rate - previous.rate
+    else:
+        change = previous.rank - latest.rank  # rank 0 is the best band
+    if change > 0:
+        return IMPROVED
+    return WORSENED if change < 0 else UNCHANGED
 
 
 def plan_bands(plan) -> tuple[Band, ...]:
@@ -151,14 +182,18 @@ def assess(
         result = running_total
     else:
         result = figures.result_value
+    year_has_ended = fiscal_years.has_ended(figures.fiscal_year, today)
     if result is None:
-        late = fiscal_years.has_ended(figures.fiscal_year, today)
-        return _STATE_ASSESSMENTS[NOT_REPORTED if late else IN_PROGRESS]
+        return _STATE_ASSESSMENTS[NOT_REPORTED if year_has_ended else IN_PROGRESS]
     if indicator.is_milestone:
         reached = figures.result_stage.position >= figures.target_stage.position
+        if not year_has_ended:
+            return Assessment(INTERIM, reached=reached)
         rank = 0 if reached else len(bands) - 1
         return Assessment(bands[rank].label, reached=reached, rank=rank, band_count=len(bands))
     rate = rate_of(result, figures.target_value, lower_is_better=indicator.is_lower_better)
+    if not year_has_ended:
+        return Assessment(INTERIM, rate=rate, running_total=running_total if indicator.is_cumulative else None)
     rank, band = grade(rate, bands)
     return Assessment(
         band.label, rate=rate, rank=rank, band_count=len(bands),
@@ -254,6 +289,35 @@ class Grading:
 
     def of(self, indicator_id: int, fiscal_year: int) -> Assessment:
         return self.assessments[(indicator_id, fiscal_year)]
+
+    @cached_property
+    def _graded_years(self) -> dict[int, list[int]]:
+        """Indicator id -> the fiscal years it has a grade for, in order."""
+        graded: dict[int, list[int]] = defaultdict(list)
+        for (indicator_id, fiscal_year), assessment in self.assessments.items():
+            if assessment.rank is not None:
+                graded[indicator_id].append(fiscal_year)
+        for fiscal_years_graded in graded.values():
+            fiscal_years_graded.sort()
+        return graded
+
+    def latest_graded_year(self) -> int | None:
+        """The latest fiscal year any indicator has a grade (a final result) for; None when none has."""
+        return max((years[-1] for years in self._graded_years.values()), default=None)
+
+    def latest_graded(self, indicator_id: int) -> tuple[int | None, int | None]:
+        """An indicator's latest graded fiscal year and the graded year before it (None where there is none)."""
+        years = self._graded_years.get(indicator_id, ())
+        return (years[-1] if years else None), (years[-2] if len(years) > 1 else None)
+
+    def by_year(self, fiscal_years_shown: Iterable[int]) -> dict[int, Summary]:
+        """Counts for the whole set, for each fiscal year given (zeros for a year with no figures): one pass, no query."""
+        labels = self.labels
+        summaries = {fiscal_year: Summary(labels) for fiscal_year in fiscal_years_shown}
+        for (_, fiscal_year), assessment in self.assessments.items():
+            if fiscal_year in summaries:
+                summaries[fiscal_year].add(assessment)
+        return summaries
 
     def rollup(self, fiscal_year: int) -> Rollup:
         """Counts per measure, per pillar and for the whole, for one fiscal year (no query)."""

@@ -15,6 +15,8 @@ import html
 from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
+from indicators import achievement
+
 from . import links
 
 
@@ -180,9 +182,45 @@ def report_measure(entry, *, fiscal_year_label: str) -> SafeString:
     return mark_safe("".join(parts))
 
 
+# The trend's arrow is decoration (aria-hidden): the word says it, whatever the colour.
+_TREND_ARROWS = {achievement.IMPROVED: "↑", achievement.WORSENED: "↓", achievement.UNCHANGED: "→"}
+_TREND_TONES = {achievement.IMPROVED: "up", achievement.WORSENED: "down", achievement.UNCHANGED: "flat"}
+
+
+def trend_text(trend) -> SafeString:
+    """改善 / 悪化 / 横ばい with an arrow, and the earlier graded year it is measured against."""
+    earlier = f"達成率 {escape(trend.previous_rate)}" if trend.previous_rate else escape(trend.previous.label)
+    return mark_safe(
+        f'<span class="trend trend--{_TREND_TONES[trend.direction]}"><span aria-hidden="true">{_TREND_ARROWS[trend.direction]}</span> '
+        f"{escape(trend.direction)}</span>"
+        f'<span class="trend__from">（{escape(trend.previous_label)}：{earlier}）</span>'
+    )
+
+
+def _figures(row, trend, *, interim: bool = False) -> str:
+    """One year of an indicator on a card: target, result, grade (and the trend)."""
+    if row.result:
+        total = f"（累計 {escape(row.running_total)}）" if row.running_total else ""
+        result = f"{escape(row.result)}{total}"
+    else:
+        result = no_value("まだありません")
+    trend_html = f"<div><dt>推移</dt><dd>{trend_text(trend)}</dd></div>\n" if trend else ""
+    return (
+        f'<dl class="figures{" figures--interim" if interim else ""}">\n'
+        f'<div><dt>目標値<span class="figures__year">（{escape(row.label)}）</span></dt>'
+        f"<dd>{escape(row.target)}</dd></div>\n"
+        f"<div><dt>結果</dt><dd>{result}</dd></div>\n"
+        f"<div><dt>評価</dt><dd>{grade_tag(row.assessment, row.rate)}</dd></div>\n"
+        f"{trend_html}"
+        "</dl>\n"
+    )
+
+
 def measure_card(item, *, fiscal_year_label: str, role: str = "") -> SafeString:
-    """A measure (a MeasureView) at a glance: its title, departments and each indicator's latest
-    target, result and grade."""
+    """A measure (a MeasureView) at a glance: its title, departments and, per indicator, its latest
+    graded year (target, result, grade) with the trend against the graded year before it, and the
+    current year's result while that year runs (年度途中). An indicator with no graded year shows
+    the page's year (`focus`) as it stands."""
     measure = item.measure
     anchor = f"measure-{measure.plan_id}-{measure.number}"
     parts = [
@@ -201,21 +239,12 @@ def measure_card(item, *, fiscal_year_label: str, role: str = "") -> SafeString:
         parts.append('<ul class="indicator-glance">\n')
         for view in item.indicators:
             parts.append(f'<li>\n<p class="indicator-glance__name">{indicator_name(view.indicator)}</p>\n')
-            focus = view.focus
-            if focus:
-                if focus.result:
-                    total = f"（累計 {escape(focus.running_total)}）" if focus.running_total else ""
-                    result = f"{escape(focus.result)}{total}"
-                else:
-                    result = no_value("まだありません")
-                parts.append(
-                    '<dl class="figures">\n'
-                    f'<div><dt>目標値<span class="figures__year">（{escape(focus.label)}）</span></dt>'
-                    f"<dd>{escape(focus.target)}</dd></div>\n"
-                    f"<div><dt>結果</dt><dd>{result}</dd></div>\n"
-                    f"<div><dt>評価</dt><dd>{grade_tag(focus.assessment, focus.rate)}</dd></div>\n"
-                    "</dl>\n"
-                )
+            # The latest graded year with its trend; before any, the page's year (or the interim result).
+            main = view.latest or view.focus or view.interim
+            if main:
+                parts.append(_figures(main, view.trend if main is view.latest else None))
+                if view.interim and view.interim is not main:
+                    parts.append(_figures(view.interim, None, interim=True))
             else:
                 parts.append(f'<p class="figures figures--none">{escape(fiscal_year_label)}の目標値・結果はありません。</p>\n')
             parts.append("</li>\n")

@@ -15,7 +15,7 @@ from plans.models import Department, Measure, Plan
 from reports import publication
 
 from .parts import (
-    MeasureView, current_fiscal_year, current_plan, departments_of, group_by_indicator, has_provisional_name, indicator_views,
+    MeasureView, current_fiscal_year, current_plan, departments_of, glance_views, group_by_indicator, has_provisional_name,
     measures_for_pages, stages_by_id,
 )
 
@@ -86,24 +86,24 @@ def department_detail(department: Department, *, today: datetime.date) -> Depart
     for year in years:
         years_by_plan[year.indicator.measure.plan_id].append(year)
     by_plan: dict[int, DepartmentPlan] = {}
-    graded: dict[int, tuple[dict, dict]] = {}  # plan id -> (assessments, years by indicator)
+    graded: dict[int, tuple[achievement.Grading, dict]] = {}  # plan id -> (grading, years by indicator)
     for measure in measures:
         plan = measure.plan
         if plan.pk not in by_plan:
             fiscal_year = current_fiscal_year(plan, today)
             plan_years = years_by_plan[plan.pk]
             grading = achievement.grade_plan(plan, today=today, years=plan_years)
-            graded[plan.pk] = (grading.assessments, group_by_indicator(plan_years))
+            graded[plan.pk] = (grading, group_by_indicator(plan_years))
             by_plan[plan.pk] = DepartmentPlan(
                 plan, fiscal_year, fiscal_years.era_name(fiscal_year), [], current is not None and plan.pk == current.pk
             )
         entry = by_plan[plan.pk]
-        assessments, years_by_indicator = graded[plan.pk]
+        grading, years_by_indicator = graded[plan.pk]
         departments = departments_of(measure.assignment_list)
         view = MeasureView(
             measure,
             departments,
-            indicator_views(measure.indicator_list, years_by_indicator, assessments, entry.fiscal_year, whole=False),
+            glance_views(measure.indicator_list, years_by_indicator, grading, entry.fiscal_year, entry.fiscal_year),
         )
         entry.measures.append(DepartmentMeasure(view, bool(departments) and departments[0].pk == department.pk))
     plans_list = list(by_plan.values())

@@ -30,7 +30,7 @@ class MeasureRow:
 
 
 def grade_key(view: MeasureView, labels: Sequence[str]) -> tuple:
-    """Sorts measures best first: by their indicators' latest grades, in the plan's order of labels."""
+    """Sorts measures best first: by their indicators' grades in the headline year, in the plan's order of labels."""
     order = sorted(labels.index(i.focus.assessment.label) for i in view.indicators if i.focus)
     return tuple(order) if order else (len(labels),)
 
@@ -38,8 +38,10 @@ def grade_key(view: MeasureView, labels: Sequence[str]) -> tuple:
 @dataclass
 class MeasureList:
     plan: Plan
-    fiscal_year: int
+    fiscal_year: int  # the headline year (plan_overview): the latest with graded results, else the current year
     fiscal_year_label: str
+    headline_is_graded: bool
+    today_label: str
     rows: list[MeasureRow]
     pillars: list[Pillar]
     departments: list[Department]
@@ -83,6 +85,8 @@ def measure_list(plan: Plan, *, today: datetime.date) -> MeasureList:
         plan=plan,
         fiscal_year=overview.fiscal_year,
         fiscal_year_label=overview.fiscal_year_label,
+        headline_is_graded=overview.headline_is_graded,
+        today_label=overview.today_label,
         rows=rows,
         pillars=[p.pillar for p in overview.pillars],
         departments=sorted(departments.values(), key=lambda d: (d.division == "", d.position or 0, d.pk)),

@@ -42,6 +42,28 @@ def current_fiscal_year(plan: Plan, today: datetime.date) -> int:
     return min(max(fiscal_years.of_date(today), plan.first_fiscal_year), plan.last_fiscal_year)
 
 
+def headline_year(grading: achievement.Grading, plan: Plan, today: datetime.date) -> int:
+    """The year a plan's pages headline: the latest with final (graded) results, else the current year."""
+    latest = grading.latest_graded_year()
+    return latest if latest is not None else current_fiscal_year(plan, today)
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """One fiscal year's counts per grade and state, a row of a page's year × grade table."""
+
+    fiscal_year: int
+    label: str  # 令和5年度
+    summary: Summary
+    is_headline: bool
+
+
+def year_summaries(grading: achievement.Grading, plan: Plan, headline: int) -> list[YearSummary]:
+    """Every fiscal year of the plan with its counts (no query)."""
+    by_year = grading.by_year(range(plan.first_fiscal_year, plan.last_fiscal_year + 1))
+    return [YearSummary(fy, fiscal_years.era_name(fy), summary, fy == headline) for fy, summary in by_year.items()]
+
+
 def plan_phase(plan: Plan, today: datetime.date) -> str:
     """実施中, 終了 or 開始前, as the archive labels a plan."""
     fiscal_year = fiscal_years.of_date(today)
@@ -89,12 +111,26 @@ def year_row(indicator: Indicator, figures: YearFigures, assessment: Assessment,
     )
 
 
+@dataclass(frozen=True)
+class Trend:
+    """An indicator's latest grade against its previous graded year (achievement.trend)."""
+
+    direction: str  # 改善, 悪化 or 横ばい
+    previous_label: str  # 令和5年度
+    previous: Assessment
+    previous_rate: str  # 84.3%, or "" for a milestone
+
+
 @dataclass
 class IndicatorView:
     indicator: Indicator
     years: list[YearRow]
     focus: YearRow | None  # the latest year (or the report's year)
     chart: str = ""  # inline SVG, on pages that draw one
+    # At a glance (glance_views): the latest graded year, its trend, and the current year when interim.
+    latest: YearRow | None = None
+    trend: Trend | None = None
+    interim: YearRow | None = None
 
 
 def indicator_views(
@@ -102,20 +138,55 @@ def indicator_views(
     years_by_indicator: dict[int, list[YearFigures]],
     assessments: dict[tuple[int, int], Assessment],
     focus_year: int | None,
-    *,
-    whole: bool = True,
 ) -> list[IndicatorView]:
-    """Each indicator's years ready to print. `whole=False` prints the focus year alone (its
-    `years` hold that row only): pages that show no year table need no more."""
+    """Each indicator's years ready to print, for pages with a year table (cards: glance_views)."""
     views = []
     for indicator in indicators:
         years = sorted(years_by_indicator.get(indicator.pk, ()), key=lambda y: y.fiscal_year)
-        if not whole:
-            years = [y for y in years if y.fiscal_year == focus_year]
         rows = [year_row(indicator, figures, assessments[(indicator.pk, figures.fiscal_year)], focus_year)
                 for figures in years]
         focus = next((row for row in rows if row.is_focus), None)
         views.append(IndicatorView(indicator, rows, focus))
+    return views
+
+
+def glance_views(
+    indicators: Iterable[Indicator],
+    years_by_indicator: dict[int, list[YearFigures]],
+    grading: achievement.Grading,
+    focus_year: int,
+    current_year: int,
+) -> list[IndicatorView]:
+    """Each indicator as a measure card shows it: its latest graded year with the trend against the
+    graded year before it, and the current year's result when it is interim; `focus` is the
+    headline year (what the measure list grades and sorts by). Rows are made for those years only
+    (`years` holds them), so a page of 200 measures prints no more than it shows."""
+    assessments = grading.assessments
+    era_names: dict[int, str] = {}
+    views = []
+    for indicator in indicators:
+        by_year = {figures.fiscal_year: figures for figures in years_by_indicator.get(indicator.pk, ())}
+        latest_year, previous_year = grading.latest_graded(indicator.pk)
+        current = assessments.get((indicator.pk, current_year)) if current_year in by_year else None
+        interim_year = current_year if current is not None and current.is_interim else None
+        rows: dict[int, YearRow] = {}
+        for fiscal_year in (focus_year, latest_year, interim_year):
+            if fiscal_year in by_year and fiscal_year not in rows:
+                rows[fiscal_year] = year_row(
+                    indicator, by_year[fiscal_year], assessments[(indicator.pk, fiscal_year)], focus_year
+                )
+        latest = rows.get(latest_year)
+        trend = None
+        if latest is not None and previous_year is not None:
+            previous = assessments[(indicator.pk, previous_year)]
+            if previous_year not in era_names:
+                era_names[previous_year] = fiscal_years.era_name(previous_year)
+            trend = Trend(achievement.trend(previous, latest.assessment), era_names[previous_year],
+                          previous, presentation.rate_text(previous.rate))
+        views.append(IndicatorView(
+            indicator, sorted(rows.values(), key=lambda r: r.fiscal_year), rows.get(focus_year),
+            latest=latest, trend=trend, interim=rows.get(interim_year),
+        ))
     return views
 
 

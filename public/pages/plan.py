@@ -14,8 +14,8 @@ from reports import publication
 from reports.models import ProgressReport
 
 from .parts import (
-    MeasureView, current_fiscal_year, departments_of, group_by_indicator, has_provisional_name, indicator_views,
-    measures_for_pages, plan_phase, stages_by_id,
+    MeasureView, YearSummary, current_fiscal_year, departments_of, glance_views, group_by_indicator,
+    has_provisional_name, headline_year, measures_for_pages, plan_phase, stages_by_id, year_summaries,
 )
 
 
@@ -23,17 +23,20 @@ from .parts import (
 class PillarView:
     pillar: Pillar
     measures: list[MeasureView]
-    summary: Summary
+    summary: Summary  # the headline year's counts
 
 
 @dataclass
 class PlanOverview:
     plan: Plan
     today: datetime.date
-    fiscal_year: int
+    fiscal_year: int  # the headline year: the latest with graded results, else the current year
     fiscal_year_label: str
+    headline_is_graded: bool  # False when no year has graded results yet (the headline is then the current year)
+    current_fiscal_year: int
     labels: tuple[str, ...]
     summary: Summary
+    years: list[YearSummary]  # every fiscal year of the plan (of the pillar, on a pillar's page)
     pillars: list[PillarView]
     latest_report: ProgressReport | None
     report_count: int
@@ -50,11 +53,13 @@ class PlanOverview:
 
 
 def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = None) -> PlanOverview:
-    """The plan's pillars, measures and, per indicator, the latest year's target, result and grade.
+    """The plan's counts per grade for every fiscal year, its pillars and measures and, per indicator,
+    its latest grade with the trend and the current year's interim result.
 
-    With `pillar`, that pillar alone (the pillar page). Ten queries at most.
+    The headline year (the pillar summary, the measure list's grades) is the latest year with graded
+    results, else the current year. With `pillar`, that pillar alone (the pillar page), its own
+    years deciding the headline. Ten queries at most.
     """
-    fiscal_year = current_fiscal_year(plan, today)
     measures = measures_for_pages(plan.measures.all())
     pillars = plan.pillars.order_by("number")
     years = achievement.plan_years(plan)
@@ -65,6 +70,9 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
     indicators = {indicator.pk: indicator for measure in measures for indicator in measure.indicator_list}
     years = figures.read_years(years, indicators, stages_by_id(indicators.values()))
     grading = achievement.grade_plan(plan, today=today, years=years)
+    current_year = current_fiscal_year(plan, today)
+    fiscal_year = headline_year(grading, plan, today)
+    headline_is_graded = grading.latest_graded_year() is not None
     roll = grading.rollup(fiscal_year)
     by_indicator = group_by_indicator(grading.years)
 
@@ -74,7 +82,7 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
             MeasureView(
                 measure,
                 departments_of(measure.assignment_list),
-                indicator_views(measure.indicator_list, by_indicator, grading.assessments, fiscal_year, whole=False),
+                glance_views(measure.indicator_list, by_indicator, grading, fiscal_year, current_year),
                 roll.measures[measure.pk],
             )
         )
@@ -85,8 +93,11 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
         today=today,
         fiscal_year=fiscal_year,
         fiscal_year_label=fiscal_years.era_name(fiscal_year),
+        headline_is_graded=headline_is_graded,
+        current_fiscal_year=current_year,
         labels=roll.plan.labels,
         summary=roll.plan,
+        years=year_summaries(grading, plan, fiscal_year),
         pillars=pillar_views,
         latest_report=reports[0] if reports else None,
         report_count=len(reports),

@@ -21,7 +21,7 @@ from plans.models import Department
 from .axe import assert_accessible
 from .conftest import _watch
 
-TODAY = datetime.date(2024, 5, 1)  # 令和6年度: FY2023 results are due, FY2024 ones are being collected
+TODAY = datetime.date(2025, 5, 1)  # 令和7年度: FY2023 and FY2024 results are final, FY2025 ones are interim
 SLUG = "2023-2026"
 
 
@@ -32,10 +32,13 @@ def any_page(request):
 
 @pytest.fixture
 def public_site(seed_plan, monkeypatch):
-    """The seed plan with published results in every grade, so that every tag colour is on the pages."""
+    """The seed plan with published results in every grade, a trend and an interim result, so that every
+    tag colour is on the pages."""
     monkeypatch.setattr(selectors, "today", lambda: TODAY)  # the live server runs in this process
     for number, slot, fiscal_year, value in [
+        (7, 1, 2023, 300000000),  # 概ね達成, then improved
         (7, 1, 2024, 400000000),  # 達成
+        (7, 1, 2025, 200000000),  # 年度途中
         (2, 1, 2024, 104500),  # 概ね達成 (lower is better)
         (3, 2, 2024, 1),  # 未達成
         (6, 1, 2023, 2000000),  # cumulative
@@ -92,6 +95,8 @@ def test_screenshots_of_the_main_pages(page, phone_page, public_site, screenshot
     expect(page.locator(".tag--best").first).to_have_text("達成")
     expect(page.locator(".tag--middle").first).to_have_text("概ね達成")
     expect(page.locator(".tag--worst").first).to_have_text("未達成")
+    expect(page.locator(".trend").first).to_have_text("↑ 改善")
+    expect(page.locator(".figures--interim .tag--state").first).to_have_text("年度途中")
     screenshot(page, "home-desktop")
     phone_page.goto("/")
     screenshot(phone_page, "home-phone")

@@ -93,6 +93,31 @@ def test_states_that_are_not_grades(measure):
         assert not state.is_grade and state.rate is None and state.tone == "none"
 
 
+def test_a_result_before_its_year_ends_is_interim_with_a_rate_but_no_grade(plan, measure):
+    figures = year(make_indicator(measure), fiscal_year=2023, target=100, result=85)
+    interim = assessed(figures, today=DURING_FY2023)
+    assert (interim.label, interim.rate, interim.is_grade, interim.is_interim) == ("年度途中", Decimal("85.0"), False, True)
+    assert interim.tone == "none"
+    assert assessed(figures, today=datetime.date(2024, 3, 31)).is_interim  # the year's last day is still in it
+    final = assessed(figures, today=AFTER_FY2023)
+    assert (final.label, final.rate, final.is_interim) == ("概ね達成", Decimal("85.0"), False)
+    # Counted as a state, not a grade, in every rollup.
+    summary = achievement.grade_plan(plan, today=DURING_FY2023).rollup(2023).plan
+    assert summary.counts["年度途中"] == 1 and summary.counts["概ね達成"] == 0
+    assert summary.labels.index("年度途中") > summary.labels.index("未達成")
+
+
+def test_an_interim_milestone_says_whether_its_stage_is_reached_but_takes_no_grade(plan, measure):
+    indicator = make_indicator(measure, kind=Indicator.Kind.MILESTONE, unit="")
+    stages = [MilestoneStage.objects.create(indicator=indicator, position=i, label=label)
+              for i, label in enumerate(["検討80%", "条例への反映"], 1)]
+    figures = IndicatorYear.objects.create(indicator=indicator, fiscal_year=2023, target_status="set",
+                                           target_stage=stages[1], result_stage=stages[0])
+    interim = assessed(figures, today=datetime.date(2023, 9, 1))
+    assert (interim.label, interim.reached, interim.is_grade) == ("年度途中", False, False)
+    assert assessed(figures, today=AFTER_FY2023).label == "未達成"
+
+
 def test_cumulative_compares_the_running_total(plan, measure):
     indicator = make_indicator(measure, is_cumulative=True, unit="円")
     for fy, target, result in [(2023, 2500000, 2000000), (2024, 5000000, 3000000), (2025, 7500000, None)]:
@@ -119,6 +144,38 @@ def test_milestones_reached_or_not(plan, measure):
     assert exactly.reached
     behind = assessed(milestone(2025, 2, 0), today=datetime.date(2027, 4, 1))
     assert (behind.reached, behind.label) == (False, "未達成")
+
+
+def test_the_latest_graded_years_and_the_trend_between_them(plan, measure):
+    rising = make_indicator(measure, 1)
+    for fy, result in [(2023, 80), (2024, 95), (2025, 90)]:  # FY2025 is under way: interim
+        year(rising, fiscal_year=fy, target=100, result=result)
+    lower = make_indicator(measure, 2, direction=Indicator.Direction.LOWER_IS_BETTER)
+    year(lower, fiscal_year=2023, target=100, result=90)  # 110.0%
+    year(lower, fiscal_year=2024, target=100, result=None)  # 未報告: skipped
+    silent = make_indicator(measure, 3)
+    year(silent, fiscal_year=2023, target=100, result=None)
+    grading = achievement.grade_plan(plan, today=datetime.date(2025, 10, 1))
+    assert grading.latest_graded_year() == 2024  # FY2025's result is interim, not final
+    assert grading.latest_graded(rising.pk) == (2024, 2023)
+    assert grading.latest_graded(lower.pk) == (2023, None)
+    assert grading.latest_graded(silent.pk) == (None, None)
+    assert achievement.trend(grading.of(rising.pk, 2023), grading.of(rising.pk, 2024)) == "改善"
+    assert achievement.trend(grading.of(rising.pk, 2024), grading.of(rising.pk, 2023)) == "悪化"
+    assert achievement.trend(grading.of(rising.pk, 2024), grading.of(rising.pk, 2024)) == "横ばい"
+    # Milestones have no rate: the grade decides.
+    reached = achievement.Assessment("達成", reached=True, rank=0, band_count=3)
+    missed = achievement.Assessment("未達成", reached=False, rank=2, band_count=3)
+    assert (achievement.trend(missed, reached), achievement.trend(reached, missed)) == ("改善", "悪化")
+    assert achievement.trend(reached, reached) == "横ばい"
+    # Counts per fiscal year in one pass, the same as each year's rollup.
+    by_year = grading.by_year(plan.fiscal_years)
+    assert list(by_year) == [2023, 2024, 2025, 2026]
+    for fy in (2023, 2024, 2025):
+        assert by_year[fy].counts == grading.rollup(fy).plan.counts
+    assert by_year[2025].counts == {"年度途中": 1}
+    assert by_year[2026].total == 0
+    assert achievement.grade_plan(plan, today=datetime.date(2023, 10, 1)).latest_graded_year() is None
 
 
 def test_bands_belong_to_the_plan(plan, measure):

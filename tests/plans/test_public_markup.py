@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 
 from indicators.achievement import Assessment
 from public import links, markup
-from public.pages.parts import IndicatorView, MeasureView, YearRow
+from public.pages.parts import IndicatorView, MeasureView, Trend, YearRow
 
 HOSTILE = '<script>alert("x")</script> & \'quoted\''
 ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;quoted&#x27;"
@@ -73,6 +73,36 @@ def test_a_measure_card_escapes_titles_names_and_figures():
     assert f'<a href="{reverse("public:department", args=[5])}">{ESCAPED}</a>' in card
     assert f'<a href="{reverse("public:measure", args=["2023-2026", 7])}">' in card
     assert markup.PROVISIONAL_TAG in card
+
+
+def test_a_measure_card_shows_the_latest_grade_its_trend_and_the_interim_result():
+    measure = Named(plan=SimpleNamespace(slug="2023-2026"))
+    latest = year(fiscal_year=2024, label="令和6年度", target="90件", result="95件")
+    interim = year(fiscal_year=2025, label="令和7年度", target="100件", result="40件",
+                   assessment=Assessment("年度途中", rate=Decimal(40)), rate="40.0%", is_focus=False)
+    earlier = Assessment("概ね達成", rate=Decimal("85.0"), rank=1, band_count=3)
+    view = IndicatorView(Named(), [latest, interim], latest, latest=latest, interim=interim,
+                         trend=Trend("改善", "令和5年度", earlier, "85.0%"))
+    card = markup.measure_card(MeasureView(measure, [], [view]), fiscal_year_label="令和7年度")
+    latest_at, interim_at = card.index("（令和6年度）"), card.index("（令和7年度）")
+    assert latest_at < card.index("<dt>推移</dt>") < interim_at  # the trend belongs to the graded year
+    assert ('<dd><span class="trend trend--up"><span aria-hidden="true">↑</span> 改善</span>'
+            '<span class="trend__from">（令和5年度：達成率 85.0%）</span></dd>') in card
+    assert '<dl class="figures figures--interim">' in card
+    assert '<span class="tag tag--none tag--state">年度途中</span> <span class="grade__rate">達成率 40.0%</span>' in card
+    # A milestone's trend names the earlier grade (no rate); a worse one points down, in words too.
+    milestone = Trend("悪化", "令和5年度", Assessment("達成", reached=True, rank=0, band_count=3), "")
+    assert markup.trend_text(milestone) == (
+        '<span class="trend trend--down"><span aria-hidden="true">↓</span> 悪化</span>'
+        '<span class="trend__from">（令和5年度：達成）</span>'
+    )
+    # Before any graded year, the page's year alone, no trend; the interim year is not repeated.
+    alone = IndicatorView(Named(), [interim], interim, interim=interim)
+    card = markup.measure_card(MeasureView(measure, [], [alone]), fiscal_year_label="令和7年度")
+    assert card.count('<dl class="figures') == 1 and "推移" not in card and "figures--interim" not in card
+    # No figures at all: the page's year is named.
+    card = markup.measure_card(MeasureView(measure, [], [IndicatorView(Named(), [], None)]), fiscal_year_label="令和7年度")
+    assert "令和7年度の目標値・結果はありません。" in card
 
 
 def test_links_are_those_reverse_gives_with_the_script_prefix_too():

@@ -124,24 +124,34 @@ def test_grades_and_counts_come_from_the_achievement_module(client, seed_plan, t
     set_result(2, 1, 2024, 104500)  # lower is better: (2 − 104,500 ÷ 90,300) × 100 = 84.3% → 概ね達成
     set_result(7, 1, 2024, 400000000)  # 106.7% → 達成
     set_result(3, 2, 2024, 1)  # 33.3% → 未達成
+    # During FY2024 its results are interim: their rates, no grade.
     html = get(client, "/")
     card2 = text_of(card_of(html, 2))
-    assert squeeze("結果104,500時間") in card2 and squeeze("概ね達成達成率84.3%") in card2
-    assert squeeze("達成達成率106.7%") in text_of(card_of(html, 7))
-    assert squeeze("未達成達成率33.3%") in text_of(card_of(html, 3))
+    assert squeeze("結果104,500時間") in card2 and squeeze("年度途中達成率84.3%") in card2
+    assert squeeze("年度途中達成率106.7%") in text_of(card_of(html, 7))
+    assert squeeze("年度途中達成率33.3%") in text_of(card_of(html, 3))
     roll = achievement.rollup(seed_plan, 2024, today=datetime.date(2024, 5, 1))
-    summary = html[html.index('<table class="data-table summary-table">'):html.index("</table>")]
+    start = html.index('<table class="data-table summary-table">')
+    summary = html[start:html.index("</table>", start)]
     rows = rows_of(summary)
     assert rows[-1] == squeeze("計画全体" + "".join(str(c) for _, c in roll.plan.rows()) + str(roll.plan.total))
-    assert roll.plan.counts["達成"] == roll.plan.counts["概ね達成"] == roll.plan.counts["未達成"] == 1
+    assert roll.plan.counts["年度途中"] == 3
+    assert roll.plan.counts["達成"] == roll.plan.counts["概ね達成"] == roll.plan.counts["未達成"] == 0
     for pillar in seed_plan.pillars.all():
         summary_row = next(r for r in rows if r.startswith(squeeze(pillar.label)))
         counts = roll.pillars[pillar.pk]
         assert summary_row == squeeze(pillar.label + "".join(str(c) for _, c in counts.rows()) + str(counts.total))
-    # The measure page shows the same grades for every year, with past years unreported.
     page = text_of(get(client, "/plans/2023-2026/measures/2/"))
     assert squeeze("令和5年度95,000時間結果なし未報告") in page
+    assert squeeze("令和6年度90,300時間104,500時間年度途中達成率84.3%") in page
+    # Once FY2024 has ended they are graded; the measure page shows every year's grade.
+    today(datetime.date(2025, 5, 1))
+    final = achievement.rollup(seed_plan, 2024, today=datetime.date(2025, 5, 1))
+    assert final.plan.counts["達成"] == final.plan.counts["概ね達成"] == final.plan.counts["未達成"] == 1
+    page = text_of(get(client, "/plans/2023-2026/measures/2/"))
     assert squeeze("令和6年度90,300時間104,500時間概ね達成達成率84.3%") in page
+    assert squeeze("達成達成率106.7%") in text_of(get(client, "/plans/2023-2026/measures/7/"))
+    assert squeeze("未達成達成率33.3%") in text_of(get(client, "/plans/2023-2026/measures/3/"))
 
 
 def test_the_plans_own_bands_grade_the_pages(client, seed_plan, today):
@@ -150,11 +160,107 @@ def test_the_plans_own_bands_grade_the_pages(client, seed_plan, today):
     GradeBand.objects.filter(plan=seed_plan).delete()
     for label, rate in [("S", 100), ("A", 80), ("C", 0)]:
         GradeBand.objects.create(plan=seed_plan, label=label, min_rate=rate)
-    set_result(7, 1, 2024, 300000000)  # 80.0%
+    set_result(7, 1, 2023, 280000000)  # 80.0% in FY2023, which has ended
     html = get(client, "/")
-    assert squeeze("A達成率80.0%") in text_of(card_of(html, 7))
+    assert squeeze("目標値（令和5年度）3億5,000万円結果2億8,000万円評価A達成率80.0%") in text_of(card_of(html, 7))
     assert "概ね達成" not in html
     assert '<th scope="col" class="num">S</th>' in html
+
+
+def table_of(html: str, opening: str) -> str:
+    start = html.index(opening)
+    return html[start:html.index("</table>", start)]
+
+
+YEAR_TABLE = '<table class="data-table summary-table year-summary-table">'
+
+
+def test_home_counts_every_year_and_headlines_the_latest_with_final_results(client, seed_plan, today):
+    today(datetime.date(2025, 10, 1))  # 令和7年度 under way; 令和5・6年度 have ended
+    set_result(7, 1, 2023, 300000000)  # 85.7% → 概ね達成
+    set_result(7, 1, 2024, 400000000)  # 106.7% → 達成
+    set_result(7, 1, 2025, 200000000)  # 50.0%, interim
+    set_result(2, 1, 2023, 96000)  # lower is better: 98.9% → 概ね達成
+    set_result(2, 1, 2024, 104500)  # 84.3% → 概ね達成, lower than before
+    set_result(14, 2, 2023, 25)  # 100.0%
+    set_result(14, 2, 2024, 30)  # 100.0%
+    set_result(3, 2, 2024, 1)  # 33.3% → 未達成, its only graded year
+    html = get(client, "/")
+    # Every fiscal year of the plan, with the rollup's counts, grades then states then the total.
+    years = table_of(html, YEAR_TABLE)
+    assert "<caption id=\"years-caption\">年度別の達成状況（指標の数）</caption>" in years
+    assert '<th scope="col">年度</th>' in years and '<th scope="col" class="num">年度途中</th>' in years
+    rows = rows_of(years)
+    assert rows[0] == squeeze("年度達成概ね達成未達成年度途中集計中未報告目標未設定対象外計")
+    for fiscal_year, row in zip(seed_plan.fiscal_years, rows[1:], strict=True):
+        counts = achievement.rollup(seed_plan, fiscal_year, today=datetime.date(2025, 10, 1)).plan
+        headline = "確定した最新の年度" if fiscal_year == 2024 else ""
+        expected = fiscal_years.era_name(fiscal_year) + headline + "".join(str(c) for _, c in counts.rows()) + str(counts.total)
+        assert row == squeeze(expected)
+    assert rows[2].startswith(squeeze("令和6年度確定した最新の年度211"))  # 達成: measures 7 and 14
+    assert '<tr class="is-focus">' in years
+    # The pillar table and the note follow the headline year, graded as of today.
+    assert "令和6年度の達成状況（指標の数）" in html
+    assert "各年度の目標値に対する結果を、令和7年10月1日時点で" in html
+    assert "令和6年度は結果が確定した最新の年度です。" in html
+    # Each card: the latest graded year with its trend, then this year's interim result.
+    card7 = text_of(card_of(html, 7))
+    assert squeeze(
+        "目標値（令和6年度）3億7,500万円結果4億円評価達成達成率106.7%推移改善（令和5年度：達成率85.7%）"
+        "目標値（令和7年度）4億円結果2億円評価年度途中達成率50.0%"
+    ) in card7
+    assert '<span class="trend trend--up"><span aria-hidden="true">↑</span> 改善</span>' in card_of(html, 7)
+    assert squeeze("評価概ね達成達成率84.3%推移悪化（令和5年度：達成率98.9%）") in text_of(card_of(html, 2))
+    assert '<span aria-hidden="true">↓</span> 悪化' in card_of(html, 2)
+    assert squeeze("評価達成達成率100.0%推移横ばい（令和5年度：達成率100.0%）") in text_of(card_of(html, 14))
+    # An indicator graded once has no trend; one never graded shows the headline year as it stands.
+    card3 = text_of(card_of(html, 3))
+    assert squeeze("目標値（令和6年度）3") in card3 and "未達成" in card3 and "推移" not in card3
+    card10 = text_of(card_of(html, 10))
+    assert squeeze("目標値（令和6年度）") in card10 and "未報告" in card10 and "推移" not in card10
+    # The measure list grades and sorts by the same year, and says so.
+    listing = get(client, "/plans/2023-2026/measures/")
+    assert '<caption id="table-caption">推進項目の一覧（評価は令和6年度）</caption>' in listing
+    assert "評価は令和6年度（結果が確定した最新の年度）の目標値に対する結果を、令和7年10月1日時点で評価したものです。" in listing
+    assert numbers_listed(get(client, "/plans/2023-2026/measures/?sort=grade"))[:3] == [7, 14, 2]  # by the headline year's grades
+
+
+def test_interim_results_are_never_shown_as_grades(client, seed_plan, today):
+    today(datetime.date(2024, 10, 1))  # 令和6年度 under way, no year graded yet
+    set_result(7, 1, 2024, 400000000)  # 106.7% if the year ended now
+    html = get(client, "/")
+    card7 = card_of(html, 7)
+    assert squeeze("目標値（令和6年度）3億7,500万円結果4億円評価年度途中達成率106.7%") in text_of(card7)
+    assert '<span class="tag tag--none tag--state">年度途中</span>' in card7
+    assert "tag--best" not in card7 and "推移" not in text_of(card7)
+    # No year has final results: the headline is the current year, and nothing is called final.
+    assert "令和6年度の達成状況（指標の数）" in html and "確定した最新の年度</span>" not in html
+    assert "結果が確定した年度はまだないため、令和6年度を示しています。" in html
+    rows = rows_of(table_of(html, YEAR_TABLE))
+    assert rows[2].startswith(squeeze("令和6年度0001"))  # no grade, one interim
+    # The measure page's year table says the same.
+    rows = rows_of(get(client, "/plans/2023-2026/measures/7/"))
+    assert squeeze("令和6年度3億7,500万円4億円年度途中達成率106.7%") in rows
+    # So do the pillar page and the department page.
+    pillar = text_of(get(client, "/plans/2023-2026/pillars/3/"))
+    assert squeeze("結果4億円評価年度途中達成率106.7%") in pillar
+    finance = Department.objects.get(division="財務部", section="財政課")
+    assert squeeze("結果4億円評価年度途中達成率106.7%") in text_of(get(client, f"/departments/{finance.pk}/"))
+
+
+def test_a_report_dated_mid_year_shows_that_years_results_as_interim(client, seed_plan, today):
+    set_result(2, 1, 2023, 96000)  # 98.9% once FY2023 ends
+    report = ProgressReport.objects.create(plan=seed_plan, as_of=datetime.date(2024, 1, 15))
+    publication.publish_report(report)
+    today(datetime.date(2025, 5, 1))  # long after FY2023 ended: live pages grade it, the report does not
+    html = get(client, "/plans/2023-2026/reports/2024-01-15/")
+    assert squeeze("令和5年度95,000時間96,000時間年度途中達成率98.9%") in rows_of(html)
+    start = html.index('<table class="data-table summary-table">')
+    summary = rows_of(html[start:html.index("</table>", start)])
+    counts = publication.grade_report(report).rollup(2023).plan
+    assert counts.counts["年度途中"] == 1 and counts.counts["概ね達成"] == 0
+    assert summary[-1] == squeeze("計画全体" + "".join(str(c) for _, c in counts.rows()) + str(counts.total))
+    assert squeeze("令和5年度95,000時間96,000時間概ね達成達成率98.9%") in rows_of(get(client, "/plans/2023-2026/measures/2/"))
 
 
 # --- measure page ------------------------------------------------------------
@@ -223,7 +329,9 @@ def test_milestone_and_cumulative_indicators(client, seed_plan, today):
     assert "累計（計画の初年度からの合計で評価）" in html6
     rows = rows_of(html6)
     assert squeeze("令和5年度250万円200万円累計200万円概ね達成達成率80.0%") in rows
-    assert squeeze("令和6年度500万円300万円累計500万円達成達成率100.0%") in rows
+    assert squeeze("令和6年度500万円300万円累計500万円年度途中達成率100.0%") in rows  # FY2024 is under way
+    today(datetime.date(2025, 4, 1))
+    assert squeeze("令和6年度500万円300万円累計500万円達成達成率100.0%") in rows_of(get(client, "/plans/2023-2026/measures/6/"))
 
 
 def test_measure_chart_is_inline_svg_with_title_description_and_the_table_as_alternative(client, seed_plan, today):
@@ -284,7 +392,7 @@ def test_measure_list_has_caption_scopes_and_row_headers(client, seed_plan, toda
 
 
 def test_measure_list_sorts_by_number_pillar_lead_department_and_grade(client, seed_plan, today):
-    today(datetime.date(2024, 5, 1))
+    today(datetime.date(2025, 5, 1))  # FY2024 has ended: its results are graded, the latest that are
     set_result(7, 1, 2024, 400000000)  # 達成
     set_result(2, 1, 2024, 104500)  # 概ね達成
     set_result(3, 2, 2024, 1)  # 未達成
@@ -337,10 +445,15 @@ def test_pillar_page_lists_its_measures_only(client, seed_plan, today):
     assert re.findall(r'<span class="measure-number">事業No\.(\d+)</span>', html) == ["3", "4", "5"]
     assert "推進項目（3件）" in html
     assert "前の柱（① ヒト）" in html and "次の柱（③ カネ）" in html
+    # Its counts for every fiscal year of the plan, the same as the rollup's.
     rows = rows_of(html)
     pillar = seed_plan.pillars.get(number=2)
-    counts = achievement.rollup(seed_plan, 2024, today=DURING_FY2024).pillars[pillar.pk]
-    assert squeeze(f"計{counts.total}") in rows
+    assert "5つの柱② モノの年度別の達成状況（指標の数）" in html
+    assert rows[0] == squeeze("年度達成概ね達成未達成年度途中集計中未報告目標未設定対象外計")
+    for fiscal_year in seed_plan.fiscal_years:
+        counts = achievement.rollup(seed_plan, fiscal_year, today=DURING_FY2024).pillars[pillar.pk]
+        row = fiscal_years.era_name(fiscal_year) + "".join(str(c) for _, c in counts.rows()) + str(counts.total)
+        assert squeeze(row) in rows
     assert client.get("/plans/2023-2026/pillars/6/").status_code == 404
 
 
