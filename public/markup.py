@@ -55,16 +55,24 @@ def link(url: str, text) -> SafeString:
     return mark_safe(f'<a href="{escape(url)}">{escape(text)}</a>')
 
 
-def department_list(departments) -> SafeString:
-    """A measure's departments as a list, the lead marked when there are several."""
+def _split_collective(departments) -> tuple[list, list]:
+    """Sections, which have a page, apart from a collective row (関係各課, Department.is_collective), which has none."""
+    return [d for d in departments if not d.is_collective], [d for d in departments if d.is_collective]
+
+
+def department_list(departments, *, empty: str = "") -> SafeString:
+    """A measure's departments as a list, the lead marked when there are several sections; 関係各課 as text
+    after them (ほか関係各課)."""
     if not departments:
-        return no_value()
-    lead = '<span class="role">（主担当）</span>' if len(departments) > 1 else ""
-    items = "".join(
+        return mark_safe(f'<ul class="plain-list"><li>{escape(empty)}</li></ul>') if empty else no_value()
+    sections, collective = _split_collective(departments)
+    lead = '<span class="role">（主担当）</span>' if len(sections) > 1 and sections[0] is departments[0] else ""
+    items = [
         f'<li><a href="{links.department(d.pk)}">{escape(d.name)}</a>{lead if i == 0 else ""}</li>'
-        for i, d in enumerate(departments)
-    )
-    return mark_safe(f'<ul class="plain-list">{items}</ul>')
+        for i, d in enumerate(sections)
+    ]
+    items += [f'<li class="collective-departments">{"ほか" if sections else ""}{escape(d.name)}</li>' for d in collective]
+    return mark_safe(f'<ul class="plain-list">{"".join(items)}</ul>')
 
 
 def grade_list(indicator_views) -> SafeString:
@@ -106,12 +114,13 @@ def table_rows(table) -> SafeString:
 
 
 def department_links(departments, *, separator: str = "、", empty: str = "") -> SafeString:
-    """Each department linked to its page, the lead first."""
+    """Each section linked to its page, the lead first; 関係各課 as text after them (「…ほか関係各課」)."""
     if not departments:
         return mark_safe(empty)
-    return mark_safe(separator.join(
-        f'<a href="{links.department(d.pk)}">{escape(d.name)}</a>' for d in departments
-    ))
+    sections, collective = _split_collective(departments)
+    linked = separator.join(f'<a href="{links.department(d.pk)}">{escape(d.name)}</a>' for d in sections)
+    rest = "".join(f'{"ほか" if sections else ""}{escape(d.name)}' for d in collective)
+    return mark_safe(f"{linked}{rest}")
 
 
 _YEAR_TABLE_HEAD = (

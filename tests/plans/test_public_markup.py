@@ -26,6 +26,7 @@ class Named:
     name: str = HOSTILE
     slot_label: str = "①"
     name_is_provisional: bool = False
+    is_collective: bool = False
     plan_id: int = 1
     number: int = 7
     full_title: str = HOSTILE
