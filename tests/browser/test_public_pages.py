@@ -86,6 +86,34 @@ def test_every_public_page_passes_axe_and_reflows(any_page, public_site, group):
         assert_no_horizontal_scroll(page)
 
 
+TABLE_ROLES = {"table", "row", "cell", "rowheader", "columnheader", "gridcell"}
+
+
+def table_roles(page) -> dict[str, int]:
+    """How many nodes of each table role Chromium's own accessibility tree holds (what screen readers get)."""
+    session = page.context.new_cdp_session(page)
+    nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    counts: dict[str, int] = {}
+    for node in nodes:
+        role = str(node.get("role", {}).get("value", "")).lower()
+        if role in TABLE_ROLES and not node.get("ignored"):
+            counts[role] = counts.get(role, 0) + 1
+    return counts
+
+
+def test_stacked_tables_keep_their_table_semantics_on_phones(page, phone_page, public_site):
+    """Under 48rem the year tables and the measure list show each row as a block (display: block). With no
+    ARIA table roles in the HTML (which HTML forbids on a table's own rows and cells), the browser must
+    still expose a table, rows, row and column headers and cells, as it does on a desktop."""
+    for url in [f"/plans/{SLUG}/measures/2/", f"/plans/{SLUG}/measures/?pillar=2"]:
+        page.goto(url)
+        phone_page.goto(url)
+        assert phone_page.evaluate("getComputedStyle(document.querySelector('table.data-table--stack')).display") == "block"
+        desktop, phone = table_roles(page), table_roles(phone_page)
+        assert desktop.get("table", 0) >= 1 and desktop.get("rowheader", 0) >= 3 and desktop.get("cell", 0) >= 6, desktop
+        assert phone == desktop, (url, phone, desktop)
+
+
 def test_screenshots_of_the_main_pages(page, phone_page, public_site, screenshot):
     """Screenshots to look at; the pages are also checked here for their charts and tags."""
     page.goto("/")
