@@ -370,7 +370,7 @@ def test_plan_archive_keeps_past_plans_and_their_reports_reachable(client, seed_
     assert current_at < past_at
     assert '<a href="/plans/2019-2022/reports/2021-09-01/">進捗状況（令和3年9月1日現在）</a>' in html
     assert "実施中" in html and "終了" in html
-    assert "ホームに表示中" in html
+    assert "現在の計画（ホームに表示）" in html and "ホームに表示中" not in html
     assert get(client, "/plans/2019-2022/")
     assert "令和3年9月1日現在" in get(client, "/plans/2019-2022/reports/2021-09-01/")
     assert client.get("/plans/").status_code == 200
