@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 import re
+import shutil
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -19,7 +21,7 @@ from public.pages import parts as selectors
 from plans.models import Department
 
 from .axe import assert_accessible
-from .conftest import _watch
+from .conftest import _watch, running_under_ci
 
 TODAY = datetime.date(2024, 5, 1)  # 令和6年度: FY2023 results are due, FY2024 ones are being collected
 SLUG = "2023-2026"
@@ -112,6 +114,21 @@ def test_stacked_tables_keep_their_table_semantics_on_phones(page, phone_page, p
         desktop, phone = table_roles(page), table_roles(phone_page)
         assert desktop.get("table", 0) >= 1 and desktop.get("rowheader", 0) >= 3 and desktop.get("cell", 0) >= 6, desktop
         assert phone == desktop, (url, phone, desktop)
+
+
+def test_state_tags_read_as_labels_not_buttons(page, public_site):
+    """集計中, 未報告 and the other states are unboxed text (a bar before them), unlike a button; grades keep their
+    filled tag. axe (above) checks their contrast."""
+    page.goto(f"/plans/{SLUG}/measures/2/")
+    state = page.locator(".tag--state", has_text="集計中").first
+    look = state.evaluate("""e => { const s = getComputedStyle(e);
+        return {top: s.borderTopWidth, bottom: s.borderBottomWidth, left: s.borderLeftWidth, bg: s.backgroundColor,
+                radius: s.borderTopLeftRadius}; }""")
+    assert look == {"top": "0px", "bottom": "0px", "left": "3px", "bg": "rgba(0, 0, 0, 0)", "radius": "0px"}, look
+    button = page.locator(".site-search__button").evaluate("e => getComputedStyle(e).borderTopWidth")
+    assert button == "2px"
+    grade = page.locator(".tag--best, .tag--middle, .tag--worst").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert grade != "rgba(0, 0, 0, 0)"
 
 
 def test_screenshots_of_the_main_pages(page, phone_page, public_site, screenshot):
@@ -260,6 +277,37 @@ def test_a_measure_page_prints_on_a4_like_its_sheet(page, public_site, screensho
     assert 1 <= pdf_pages(pdf) <= 2, pdf_pages(pdf)
     page.goto(f"/plans/{SLUG}/measures/1/")
     assert pdf_pages(page.pdf(format="A4", prefer_css_page_size=True)) <= 2
+
+
+PILLAR_HEADING = re.compile(r"^5つの柱[①-⑳]")
+
+
+def pdf_text_pages(pdf: bytes, tmp_path) -> list[list[str]]:
+    """Each printed page's non-empty lines, as pdftotext (poppler-utils) lays them out."""
+    pdftotext = shutil.which("pdftotext")
+    if not pdftotext:
+        message = "pdftotext not found; install it with: apt-get install poppler-utils"
+        if running_under_ci():
+            pytest.fail(message + " (CI=true: a missing tool is a failure, not a skip)", pytrace=False)
+        pytest.skip(message)
+    path = tmp_path / "printed.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return [[line.strip() for line in page.splitlines() if line.strip()] for page in text.split("\f") if page.strip()]
+
+
+def test_the_report_prints_without_a_stranded_heading_or_a_near_empty_page(page, public_site, tmp_path, screenshot):
+    """No printed page ends with a pillar's heading (its measures on the next page), and no page carries only
+    a line or two left over from the page before."""
+    page.goto(f"/plans/{SLUG}/reports/2023-09-01/")
+    page.emulate_media(media="print")
+    screenshot(page, "report-print")
+    pages = pdf_text_pages(page.pdf(format="A4", prefer_css_page_size=True), tmp_path)
+    assert len(pages) >= 5
+    assert sum(1 for lines in pages for line in lines if PILLAR_HEADING.match(line)) >= 5  # the pillars are printed
+    for number, lines in enumerate(pages, 1):
+        assert not PILLAR_HEADING.match(lines[-1]), f"page {number} ends with the heading {lines[-1]!r}"
+        assert len(lines) >= 3, f"page {number} holds only {lines!r}"
 
 
 def test_the_not_found_page_is_accessible(any_page, public_site):
