@@ -111,14 +111,15 @@ def rows(today: datetime.date) -> list[dict]:
 
 def credit() -> str:
     """The credit line CC BY asks users to show: who publishes the data and what it is
-    (「千葉県木更津市 経営改革推進計画 進捗状況」), from the latest public plan; never the server's host."""
+    (「千葉県木更津市 経営改革推進計画 進捗状況」), from the latest public plan; never the server's host.
+    Shown on the open-data page, not written into the files: those hold only what published reports hold."""
     plan = publication.publisher()
     return " ".join(part for part in (plan.municipality if plan else "", plan.title if plan else "経営改革推進計画", "進捗状況") if part)
 
 
 def as_json(today: datetime.date) -> str:
     return json.dumps(
-        {"license": LICENCE, "license_url": LICENCE_URL, "credit": credit(), "generated_on": today.isoformat(),
+        {"license": LICENCE, "license_url": LICENCE_URL, "generated_on": today.isoformat(),
          "columns": [c.__dict__ for c in SCHEMA], "records": rows(today)},
         ensure_ascii=False, indent=1,
     )

@@ -91,5 +91,3 @@ def test_the_credit_line_names_the_city_and_plan_not_the_host(client, seed_plan)
     html = client.get(reverse("exchange:opendata"), HTTP_HOST="127.0.0.1:8000").content.decode()
     assert "出典（例：「千葉県木更津市 経営改革推進計画 進捗状況」）" in html
     assert "127.0.0.1" not in html
-    data = json.loads(client.get(reverse("exchange:opendata-json")).content)
-    assert data["credit"] == "千葉県木更津市 経営改革推進計画 進捗状況"
