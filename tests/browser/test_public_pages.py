@@ -64,7 +64,7 @@ def page_groups() -> dict[str, list[str]]:
         "measure list": [f"/plans/{SLUG}/measures/", f"/plans/{SLUG}/measures/?sort=-grade&pillar=2"],
         "measures": [f"/plans/{SLUG}/measures/{n}/" for n in range(1, 16)],
         "departments": ["/departments/"] + [f"/departments/{pk}/" for pk in
-                                            Department.objects.order_by("pk").values_list("pk", flat=True)],
+                                            Department.objects.sections().order_by("pk").values_list("pk", flat=True)],
     }
 
 
