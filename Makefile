@@ -39,12 +39,13 @@ test: setup npm-tools
 
 setup: install migrate seed
 
-# Browser-test tools from npm (axe-core), where npm is present; the browser tests say what they skip otherwise.
+# Test tools from npm (axe-core; vnu-jar, the Nu Html Checker, which runs on Java), where npm is present;
+# the tests say what they skip otherwise.
 npm-tools:
 	@if command -v npm >/dev/null; then \
 	  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 	    npm ci --no-audit --no-fund --loglevel=error; fi; \
-	else echo "npm not found: the accessibility checks (axe-core) in the browser tests will be skipped or fail under CI"; fi
+	else echo "npm not found: the accessibility checks (axe-core) and the HTML check (vnu-jar) will be skipped or fail under CI"; fi
 
 install: $(STAMP)
 

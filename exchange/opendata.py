@@ -27,35 +27,36 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/deed.ja"
 
 @dataclass(frozen=True)
 class Column:
-    name: str
+    name: str  # the JSON key: ASCII, stable, for programs
     kind: str
     description: str
+    label: str  # the CSV header: Japanese, as the city publishes its tables (自治体標準オープンデータセット)
 
 
 SCHEMA = (
-    Column("municipality", "文字列", "自治体名"),
-    Column("plan", "文字列", "計画の識別子（URL名）"),
-    Column("plan_title", "文字列", "計画名"),
-    Column("report_as_of", "日付（YYYY-MM-DD）", "値の出典となる公表済み進捗状況報告の基準日"),
-    Column("pillar_number", "整数", "5つの柱の番号"),
-    Column("pillar_name", "文字列", "柱の名称"),
-    Column("measure_number", "整数", "推進項目の事業No."),
-    Column("measure_title", "文字列", "推進項目名称"),
-    Column("departments", "文字列", "担当課（「;」区切り、先頭が主担当）"),
-    Column("indicator_slot", "整数", "指標番号（1 が指標①）"),
-    Column("indicator_name", "文字列", "指標の名称"),
-    Column("indicator_name_is_provisional", "真偽値", "原資料で名称が失われ、資料の記述から補った仮の名称なら true"),
-    Column("unit", "文字列", "単位（段階で示す指標は空）"),
-    Column("kind", "文字列", "numeric（数値）または milestone（段階）"),
-    Column("direction", "文字列", "higher（高いほど良い）または lower（低いほど良い）"),
-    Column("cumulative", "真偽値", "累計値の指標なら true"),
-    Column("fiscal_year", "整数", "年度（開始する西暦年。2023 は令和5年度）"),
-    Column("fiscal_year_label", "文字列", "年度の和暦表記（令和5年度）"),
-    Column("target_status", "文字列", "set（設定あり）、not_set（未設定）、not_applicable（対象外）"),
-    Column("target", "数値または文字列", "目標値（数値の指標は数値、段階の指標は段階名、設定なしは空）"),
-    Column("result", "数値または文字列", "結果（未公表は空）"),
-    Column("achievement_rate", "数値", "達成率（%、小数第1位。計算しないときは空）"),
-    Column("grade", "文字列", "評価（達成・概ね達成・未達成など）または状態（集計中・未報告・目標未設定・対象外）"),
+    Column("municipality", "文字列", "自治体名", "自治体名"),
+    Column("plan", "文字列", "計画の識別子（URL名）", "計画ID"),
+    Column("plan_title", "文字列", "計画名", "計画名"),
+    Column("report_as_of", "日付（YYYY-MM-DD）", "値の出典となる公表済み進捗状況報告の基準日", "報告基準日"),
+    Column("pillar_number", "整数", "5つの柱の番号", "柱番号"),
+    Column("pillar_name", "文字列", "柱の名称", "柱名称"),
+    Column("measure_number", "整数", "推進項目の事業No.", "事業No."),
+    Column("measure_title", "文字列", "推進項目名称", "推進項目名称"),
+    Column("departments", "文字列", "担当課（「;」区切り、先頭が主担当）", "担当課"),
+    Column("indicator_slot", "整数", "指標番号（1 が指標①）", "指標番号"),
+    Column("indicator_name", "文字列", "指標の名称", "指標名称"),
+    Column("indicator_name_is_provisional", "真偽値", "原資料で名称が失われ、資料の記述から補った仮の名称なら true", "指標名称が仮称"),
+    Column("unit", "文字列", "単位（段階で示す指標は空）", "単位"),
+    Column("kind", "文字列", "numeric（数値）または milestone（段階）", "指標の種類"),
+    Column("direction", "文字列", "higher（高いほど良い）または lower（低いほど良い）", "評価の方向"),
+    Column("cumulative", "真偽値", "累計値の指標なら true", "累計値"),
+    Column("fiscal_year", "整数", "年度（開始する西暦年。2023 は令和5年度）", "年度（西暦）"),
+    Column("fiscal_year_label", "文字列", "年度の和暦表記（令和5年度）", "年度"),
+    Column("target_status", "文字列", "set（設定あり）、not_set（未設定）、not_applicable（対象外）", "目標値の設定状況"),
+    Column("target", "数値または文字列", "目標値（数値の指標は数値、段階の指標は段階名、設定なしは空）", "目標値"),
+    Column("result", "数値または文字列", "結果（未公表は空）", "結果"),
+    Column("achievement_rate", "数値", "達成率（%、小数第1位。計算しないときは空）", "達成率（%）"),
+    Column("grade", "文字列", "評価（達成・概ね達成・未達成など）または状態（集計中・未報告・目標未設定・対象外）", "評価"),
 )
 
 
@@ -108,6 +109,14 @@ def rows(today: datetime.date) -> list[dict]:
     return result
 
 
+def credit() -> str:
+    """The credit line CC BY asks users to show: who publishes the data and what it is
+    (「千葉県木更津市 経営改革推進計画 進捗状況」), from the latest public plan; never the server's host.
+    Shown on the open-data page, not written into the files: those hold only what published reports hold."""
+    plan = publication.publisher()
+    return " ".join(part for part in (plan.municipality if plan else "", plan.title if plan else "経営改革推進計画", "進捗状況") if part)
+
+
 def as_json(today: datetime.date) -> str:
     return json.dumps(
         {"license": LICENCE, "license_url": LICENCE_URL, "generated_on": today.isoformat(),
@@ -117,11 +126,13 @@ def as_json(today: datetime.date) -> str:
 
 
 def as_csv(today: datetime.date) -> str:
-    """UTF-8 CSV with a BOM, so that Excel in Japan opens it without garbling."""
+    """UTF-8 CSV with a BOM, so that Excel in Japan opens it without garbling. One header row, in Japanese
+    (Column.label), as Japanese open-data users expect; a second header row would break every CSV reader
+    that takes the first row as the names, so the English names are the JSON's keys only."""
     output = io.StringIO()
     output.write("\ufeff")
     writer = csv.writer(output, lineterminator="\r\n")
-    writer.writerow([c.name for c in SCHEMA])
+    writer.writerow([c.label for c in SCHEMA])
     for record in rows(today):
         writer.writerow([_csv_cell(record[c.name]) for c in SCHEMA])
     return output.getvalue()

@@ -25,6 +25,7 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
 def opendata_page(request):
     return render(request, "exchange/opendata.html", {
         "schema": opendata.SCHEMA, "licence": opendata.LICENCE, "licence_url": opendata.LICENCE_URL,
+        "credit": opendata.credit(),
     })
 
 

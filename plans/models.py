@@ -153,11 +153,28 @@ class Pillar(NormalizesText, models.Model):
         return reverse("public:pillar", args=[self.plan.slug, self.number])
 
 
+# Words a plan uses for "every section concerned" rather than one section (the source's 関係各課).
+COLLECTIVE_SECTIONS = frozenset({"関係各課", "関係課", "各課", "全課"})
+
+
+def is_collective(division: str, section: str) -> bool:
+    """Whether a department row stands for the sections concerned as a group (関係各課): no division,
+    and a section named as a group. Read on live departments and on published snapshots alike."""
+    return not division and section in COLLECTIVE_SECTIONS
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def sections(self) -> "DepartmentQuerySet":
+        """Real sections only: without the collective row (関係各課), which has no page of its own."""
+        return self.exclude(division="", section__in=COLLECTIVE_SECTIONS)
+
+
 class Department(NormalizesText, models.Model):
     """A section in charge (担当課): a division (部・室) and a section (課・室).
 
     The source's 関係各課 ("all related sections") is kept as a department with
-    no division, written as the source writes it.
+    no division, written as the source writes it; it is collective (is_collective):
+    pages write it as text after the departments, never link or list it as a section.
     """
 
     division = models.CharField("部・室", max_length=50, blank=True)
@@ -168,6 +185,8 @@ class Department(NormalizesText, models.Model):
     )
 
     history = HistoricalRecords()
+
+    objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "担当課"
@@ -194,6 +213,10 @@ class Department(NormalizesText, models.Model):
     @property
     def name(self) -> str:
         return str(self)
+
+    @property
+    def is_collective(self) -> bool:
+        return is_collective(self.division, self.section)
 
     def get_absolute_url(self) -> str:
         return reverse("public:department", args=[self.pk])

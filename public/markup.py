@@ -57,16 +57,24 @@ def link(url: str, text) -> SafeString:
     return mark_safe(f'<a href="{escape(url)}">{escape(text)}</a>')
 
 
-def department_list(departments) -> SafeString:
-    """A measure's departments as a list, the lead marked when there are several."""
+def _split_collective(departments) -> tuple[list, list]:
+    """Sections, which have a page, apart from a collective row (関係各課, Department.is_collective), which has none."""
+    return [d for d in departments if not d.is_collective], [d for d in departments if d.is_collective]
+
+
+def department_list(departments, *, empty: str = "") -> SafeString:
+    """A measure's departments as a list, the lead marked when there are several sections; 関係各課 as text
+    after them (ほか関係各課)."""
     if not departments:
-        return no_value()
-    lead = '<span class="role">（主担当）</span>' if len(departments) > 1 else ""
-    items = "".join(
+        return mark_safe(f'<ul class="plain-list"><li>{escape(empty)}</li></ul>') if empty else no_value()
+    sections, collective = _split_collective(departments)
+    lead = '<span class="role">（主担当）</span>' if len(sections) > 1 and sections[0] is departments[0] else ""
+    items = [
         f'<li><a href="{links.department(d.pk)}">{escape(d.name)}</a>{lead if i == 0 else ""}</li>'
-        for i, d in enumerate(departments)
-    )
-    return mark_safe(f'<ul class="plain-list">{items}</ul>')
+        for i, d in enumerate(sections)
+    ]
+    items += [f'<li class="collective-departments">{"ほか" if sections else ""}{escape(d.name)}</li>' for d in collective]
+    return mark_safe(f'<ul class="plain-list">{"".join(items)}</ul>')
 
 
 def grade_list(indicator_views) -> SafeString:
@@ -91,37 +99,36 @@ def table_rows(table) -> SafeString:
     for column in table.columns:
         attrs = column.attrs["td"].as_html()
         if column.name == table.row_header:
-            role = ' role="rowheader"' if stack else ""
-            opening, closing = f'<th scope="row"{role} {attrs}>', "</th>"
+            opening, closing = f'<th scope="row" {attrs}>', "</th>"
         else:
-            label = f' role="cell" data-label="{escape(column.header)}"' if stack else ""
+            label = f' data-label="{escape(column.header)}"' if stack else ""
             opening, closing = f"<td{label} {attrs}>", "</td>"
         cells.append((getattr(table, f"render_{column.name}"), opening, closing))
-    row_role = ' role="row"' if stack else ""
     rows = []
     for row in table.paginated_rows:
         row_html = "".join(f"{opening}{escape(render(record=row.record))}{closing}" for render, opening, closing in cells)
-        rows.append(f"<tr {row.attrs.as_html()}{row_role}>{row_html}</tr>\n")
+        rows.append(f"<tr {row.attrs.as_html()}>{row_html}</tr>\n")
     if not rows and table.empty_text:
         rows.append(f'<tr><td colspan="{len(table.columns)}">{escape(table.empty_text)}</td></tr>')
     return mark_safe("".join(rows))
 
 
 def department_links(departments, *, separator: str = "、", empty: str = "") -> SafeString:
-    """Each department linked to its page, the lead first."""
+    """Each section linked to its page, the lead first; 関係各課 as text after them (「…ほか関係各課」)."""
     if not departments:
         return mark_safe(empty)
-    return mark_safe(separator.join(
-        f'<a href="{links.department(d.pk)}">{escape(d.name)}</a>' for d in departments
-    ))
+    sections, collective = _split_collective(departments)
+    linked = separator.join(f'<a href="{links.department(d.pk)}">{escape(d.name)}</a>' for d in sections)
+    rest = "".join(f'{"ほか" if sections else ""}{escape(d.name)}' for d in collective)
+    return mark_safe(f"{linked}{rest}")
 
 
 _YEAR_TABLE_HEAD = (
-    '<thead role="rowgroup">\n<tr role="row">\n'
-    '<th scope="col" role="columnheader">年度</th>\n'
-    '<th scope="col" role="columnheader" class="num">目標値<span class="th-sub">（各年度末時点）</span></th>\n'
-    '<th scope="col" role="columnheader" class="num">結果</th>\n'
-    '<th scope="col" role="columnheader">評価</th>\n'
+    '<thead>\n<tr>\n'
+    '<th scope="col">年度</th>\n'
+    '<th scope="col" class="num">目標値<span class="th-sub">（各年度末時点）</span></th>\n'
+    '<th scope="col" class="num">結果</th>\n'
+    '<th scope="col">評価</th>\n'
     "</tr>\n</thead>\n"
 )
 _NO_RESULT = no_value("結果なし")
@@ -130,8 +137,8 @@ _NO_TARGET_THEN = no_value("この年度の目標値はありません")
 
 def year_table(view, *, table_id: str, caption: str) -> SafeString:
     """Every fiscal year of an indicator (an IndicatorView): target, result, grade. Under 48rem each
-    year becomes a labelled block; the explicit ARIA roles keep the table's semantics when CSS
-    changes its display."""
+    year becomes a labelled block (data-label); the table keeps its native semantics, with no ARIA
+    roles, which HTML forbids on a table's own rows and cells."""
     rows = []
     for row in view.years:
         if row.result:
@@ -141,20 +148,20 @@ def year_table(view, *, table_id: str, caption: str) -> SafeString:
             result = _NO_RESULT
         focus = ' class="is-focus"' if row.is_focus else ""
         rows.append(
-            f'<tr role="row"{focus}>\n'
-            f'<th scope="row" role="rowheader">{escape(row.label)}</th>\n'
-            f'<td role="cell" data-label="目標値" class="num{"" if row.target_is_set else " is-state"}">'
+            f'<tr{focus}>\n'
+            f'<th scope="row">{escape(row.label)}</th>\n'
+            f'<td data-label="目標値" class="num{"" if row.target_is_set else " is-state"}">'
             f"<span>{escape(row.target)}</span></td>\n"
-            f'<td role="cell" data-label="結果" class="num"><span>{result}</span></td>\n'
-            f'<td role="cell" data-label="評価"><span>{grade_tag(row.assessment, row.rate)}</span></td>\n'
+            f'<td data-label="結果" class="num"><span>{result}</span></td>\n'
+            f'<td data-label="評価"><span>{grade_tag(row.assessment, row.rate)}</span></td>\n'
             "</tr>\n"
         )
     if not rows:
-        rows.append('<tr role="row"><td role="cell" colspan="4">年度別の目標値はまだ設定されていません。</td></tr>\n')
+        rows.append('<tr><td colspan="4">年度別の目標値はまだ設定されていません。</td></tr>\n')
     return mark_safe(
-        f'<table class="data-table data-table--stack year-table" id="years-{escape(table_id)}" role="table">\n'
+        f'<table class="data-table data-table--stack year-table" id="years-{escape(table_id)}">\n'
         f"<caption>{escape(caption)}</caption>\n{_YEAR_TABLE_HEAD}"
-        f'<tbody role="rowgroup">\n{"".join(rows)}</tbody>\n</table>'
+        f'<tbody>\n{"".join(rows)}</tbody>\n</table>'
     )
 
 

@@ -121,4 +121,7 @@ def achievement_rules(request, plan_slug):
 def search(request):
     """Measures, indicators, departments and published narratives holding every word of ?q=."""
     result = search_page.search(request.GET.get("q", ""), today=parts.today())
-    return render(request, "public/search.html", {"result": result, "search_query": result.query})
+    context = {"result": result, "search_query": result.query}
+    if result.municipality is not None:  # known from the kept index: the header needs no query of its own
+        context["site_municipality"] = result.municipality
+    return render(request, "public/search.html", context)

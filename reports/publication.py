@@ -14,6 +14,7 @@ report changes (the models refuse it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -32,6 +33,15 @@ from .models import Action, ProgressNote, ProgressReport, PublishedIndicatorYear
 def public_plans() -> QuerySet[Plan]:
     """Plans citizens may see: published ones (a plan being prepared stays out of sight)."""
     return Plan.objects.published()
+
+
+def publisher(plans: Iterable[Plan] | None = None) -> Plan | None:
+    """The latest public plan: its municipality and title name who publishes the site (the header of a page
+    that shows no plan, the site's feed, open data's credit line). One query, or none when given the
+    public plans already read. None before any plan is public."""
+    if plans is None:
+        return public_plans().order_by("-first_fiscal_year", "-pk").first()
+    return max(plans, key=lambda plan: (plan.first_fiscal_year, plan.pk), default=None)
 
 
 def is_public_report(report: ProgressReport) -> bool:

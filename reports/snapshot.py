@@ -153,6 +153,7 @@ class FrozenDepartment:
     section: str
 
     name = Department.name
+    is_collective = Department.is_collective  # the same rule as the live plan's, on the frozen names
     __str__ = Department.__str__
 
 

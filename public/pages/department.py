@@ -27,8 +27,9 @@ class DivisionGroup:
 
 
 def public_departments() -> QuerySet[Department]:
-    """Departments in charge of a measure of a public plan: the only ones the public site names."""
-    return Department.objects.filter(assignments__measure__plan__in=publication.public_plans()).distinct()
+    """Departments in charge of a measure of a public plan: the only ones the public site names and links.
+    Not 関係各課 (Department.is_collective): it is no section, so it has no page and no place in the index."""
+    return Department.objects.sections().filter(assignments__measure__plan__in=publication.public_plans()).distinct()
 
 
 def department_index() -> list[DivisionGroup]:
@@ -41,7 +42,7 @@ def department_index() -> list[DivisionGroup]:
     groups: dict[str, list[Department]] = {}
     for department in departments:  # in the city's order: a division where its first section is
         groups.setdefault(department.division, []).append(department)
-    # Named divisions first; 関係各課 (no division) last.
+    # Named divisions first; sections with no division last.
     return [DivisionGroup(d, groups[d]) for d in sorted(groups, key=lambda d: d == "")]
 
 

@@ -97,6 +97,6 @@ class FeedSource:
 def source(plan: Plan | None) -> FeedSource:
     """The site's feed (plan None, one query for its publisher) or a plan's."""
     if plan is None:
-        latest = publication.public_plans().order_by("-first_fiscal_year").first()
+        latest = publication.publisher()
         return FeedSource(None, latest.municipality if latest is not None else "")
     return FeedSource(plan, plan.municipality)

@@ -65,7 +65,8 @@ def measure_list(plan: Plan, *, today: datetime.date) -> MeasureList:
         pillar = pillar_view.pillar
         for view in pillar_view.measures:
             for department in view.departments:
-                departments[department.pk] = department
+                if not department.is_collective:  # no section: not a filter (Department.is_collective)
+                    departments[department.pk] = department
             measure = view.measure
             rows.append(
                 MeasureRow(

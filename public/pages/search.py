@@ -153,6 +153,7 @@ class SearchResult:
     total: int
     counts: list[tuple[str, int]]  # (kind label, matches) for every kind with a match
     plan: Plan | None = None  # for the ways on, when nothing was found
+    municipality: str | None = None  # the site's publisher, when the index was read (None: not known)
 
     max_results = MAX_RESULTS
     max_words = MAX_WORDS
@@ -211,9 +212,21 @@ def _full_title(title: str, subtitle: str) -> str:
     return f"{title}（{subtitle}）" if subtitle else title  # as Measure.full_title
 
 
-def candidates() -> list[_Candidate]:
-    """Every public entry of every kind: five queries, whatever the data."""
+@dataclass
+class _Index:
+    candidates: list[_Candidate]
+    municipality: str  # the site's publisher (publication.publisher), for the page's header: no query of its own
+
+
+def gather() -> _Index:
+    """Every public entry of every kind, and who publishes them: five queries, whatever the data."""
     plans = {plan.pk: plan for plan in publication.public_plans()}
+    publisher = publication.publisher(plans.values())
+    return _Index(candidates(plans), publisher.municipality if publisher else "")
+
+
+def candidates(plans: dict[int, Plan]) -> list[_Candidate]:
+    """Every public entry of every kind of the public plans given."""
     found = []
     for row in Measure.objects.filter(plan__in=plans).values(
         "plan_id", "number", "title", "subtitle", "current_situation", "approach"
@@ -258,10 +271,10 @@ def candidates() -> list[_Candidate]:
     return found
 
 
-_kept: tuple[tuple, list[_Candidate]] | None = None  # (content version stamp, candidates) in this process
+_kept: tuple[tuple, _Index] | None = None  # (content version stamp, index) in this process
 
 
-def index() -> list[_Candidate]:
+def index() -> _Index:
     """Every public entry with its folded text: kept in memory until the public content changes.
 
     Inside a transaction the version does not count the transaction's own changes yet (it moves
@@ -270,10 +283,10 @@ def index() -> list[_Candidate]:
     global _kept
     stamp = content_version.stamp()  # read before the entries: a change in between only rebuilds them once more
     if connection.in_atomic_block:
-        return candidates()
+        return gather()
     kept = _kept
     if kept is None or kept[0] != stamp:
-        kept = _kept = (stamp, candidates())
+        kept = _kept = (stamp, gather())
     return kept[1]
 
 
@@ -283,8 +296,9 @@ def search(query: str, *, today: datetime.date) -> SearchResult:
     words, left_out = query_words(query)
     if not words:
         return SearchResult(query, [], False, [], 0, [], plan=current_plan(today))
+    found = index()
     matches = []
-    for candidate in index():
+    for candidate in found.candidates:
         score = candidate.score(words)
         if score is not None:
             matches.append((-score, _KIND_ORDER[candidate.kind], candidate.order, candidate))
@@ -293,4 +307,4 @@ def search(query: str, *, today: datetime.date) -> SearchResult:
     counts = [(label, kinds[kind]) for kind, label in KIND_LABELS.items() if kinds[kind]]
     hits = [match[3].hit(words) for match in matches[:MAX_RESULTS]]
     return SearchResult(query, words, left_out, hits, len(matches), counts,
-                        plan=None if matches else current_plan(today))
+                        plan=None if matches else current_plan(today), municipality=found.municipality)

@@ -38,5 +38,10 @@ def department_links(departments):
 
 
 @register.simple_tag
+def department_list(departments, empty=""):
+    return markup.department_list(departments, empty=empty)
+
+
+@register.simple_tag
 def provisional_tag():
     return markup.PROVISIONAL_TAG

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 import re
+import shutil
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -19,7 +21,7 @@ from public.pages import parts as selectors
 from plans.models import Department
 
 from .axe import assert_accessible
-from .conftest import _watch
+from .conftest import _watch, running_under_ci
 
 TODAY = datetime.date(2025, 5, 1)  # 令和7年度: FY2023 and FY2024 results are final, FY2025 ones are interim
 SLUG = "2023-2026"
@@ -65,7 +67,7 @@ def page_groups() -> dict[str, list[str]]:
         "measure list": [f"/plans/{SLUG}/measures/", f"/plans/{SLUG}/measures/?sort=-grade&pillar=2"],
         "measures": [f"/plans/{SLUG}/measures/{n}/" for n in range(1, 16)],
         "departments": ["/departments/"] + [f"/departments/{pk}/" for pk in
-                                            Department.objects.order_by("pk").values_list("pk", flat=True)],
+                                            Department.objects.sections().order_by("pk").values_list("pk", flat=True)],
     }
 
 
@@ -87,6 +89,49 @@ def test_every_public_page_passes_axe_and_reflows(any_page, public_site, group):
         expect(page.locator("h1")).to_have_count(1)
         assert_accessible(page)
         assert_no_horizontal_scroll(page)
+
+
+TABLE_ROLES = {"table", "row", "cell", "rowheader", "columnheader", "gridcell"}
+
+
+def table_roles(page) -> dict[str, int]:
+    """How many nodes of each table role Chromium's own accessibility tree holds (what screen readers get)."""
+    session = page.context.new_cdp_session(page)
+    nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    counts: dict[str, int] = {}
+    for node in nodes:
+        role = str(node.get("role", {}).get("value", "")).lower()
+        if role in TABLE_ROLES and not node.get("ignored"):
+            counts[role] = counts.get(role, 0) + 1
+    return counts
+
+
+def test_stacked_tables_keep_their_table_semantics_on_phones(page, phone_page, public_site):
+    """Under 48rem the year tables and the measure list show each row as a block (display: block). With no
+    ARIA table roles in the HTML (which HTML forbids on a table's own rows and cells), the browser must
+    still expose a table, rows, row and column headers and cells, as it does on a desktop."""
+    for url in [f"/plans/{SLUG}/measures/2/", f"/plans/{SLUG}/measures/?pillar=2"]:
+        page.goto(url)
+        phone_page.goto(url)
+        assert phone_page.evaluate("getComputedStyle(document.querySelector('table.data-table--stack')).display") == "block"
+        desktop, phone = table_roles(page), table_roles(phone_page)
+        assert desktop.get("table", 0) >= 1 and desktop.get("rowheader", 0) >= 3 and desktop.get("cell", 0) >= 6, desktop
+        assert phone == desktop, (url, phone, desktop)
+
+
+def test_state_tags_read_as_labels_not_buttons(page, public_site):
+    """集計中, 未報告 and the other states are unboxed text (a bar before them), unlike a button; grades keep their
+    filled tag. axe (above) checks their contrast."""
+    page.goto(f"/plans/{SLUG}/measures/2/")
+    state = page.locator(".tag--state", has_text="集計中").first
+    look = state.evaluate("""e => { const s = getComputedStyle(e);
+        return {top: s.borderTopWidth, bottom: s.borderBottomWidth, left: s.borderLeftWidth, bg: s.backgroundColor,
+                radius: s.borderTopLeftRadius}; }""")
+    assert look == {"top": "0px", "bottom": "0px", "left": "3px", "bg": "rgba(0, 0, 0, 0)", "radius": "0px"}, look
+    button = page.locator(".site-search__button").evaluate("e => getComputedStyle(e).borderTopWidth")
+    assert button == "2px"
+    grade = page.locator(".tag--best, .tag--middle, .tag--worst").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert grade != "rgba(0, 0, 0, 0)"
 
 
 def test_screenshots_of_the_main_pages(page, phone_page, public_site, screenshot):
@@ -237,6 +282,37 @@ def test_a_measure_page_prints_on_a4_like_its_sheet(page, public_site, screensho
     assert 1 <= pdf_pages(pdf) <= 2, pdf_pages(pdf)
     page.goto(f"/plans/{SLUG}/measures/1/")
     assert pdf_pages(page.pdf(format="A4", prefer_css_page_size=True)) <= 2
+
+
+PILLAR_HEADING = re.compile(r"^5つの柱[①-⑳]")
+
+
+def pdf_text_pages(pdf: bytes, tmp_path) -> list[list[str]]:
+    """Each printed page's non-empty lines, as pdftotext (poppler-utils) lays them out."""
+    pdftotext = shutil.which("pdftotext")
+    if not pdftotext:
+        message = "pdftotext not found; install it with: apt-get install poppler-utils"
+        if running_under_ci():
+            pytest.fail(message + " (CI=true: a missing tool is a failure, not a skip)", pytrace=False)
+        pytest.skip(message)
+    path = tmp_path / "printed.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return [[line.strip() for line in page.splitlines() if line.strip()] for page in text.split("\f") if page.strip()]
+
+
+def test_the_report_prints_without_a_stranded_heading_or_a_near_empty_page(page, public_site, tmp_path, screenshot):
+    """No printed page ends with a pillar's heading (its measures on the next page), and no page carries only
+    a line or two left over from the page before."""
+    page.goto(f"/plans/{SLUG}/reports/2023-09-01/")
+    page.emulate_media(media="print")
+    screenshot(page, "report-print")
+    pages = pdf_text_pages(page.pdf(format="A4", prefer_css_page_size=True), tmp_path)
+    assert len(pages) >= 5
+    assert sum(1 for lines in pages for line in lines if PILLAR_HEADING.match(line)) >= 5  # the pillars are printed
+    for number, lines in enumerate(pages, 1):
+        assert not PILLAR_HEADING.match(lines[-1]), f"page {number} ends with the heading {lines[-1]!r}"
+        assert len(lines) >= 3, f"page {number} holds only {lines!r}"
 
 
 def test_the_not_found_page_is_accessible(any_page, public_site):

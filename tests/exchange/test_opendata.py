@@ -6,23 +6,32 @@ from decimal import Decimal
 
 from django.urls import reverse
 
+from exchange.opendata import SCHEMA
+
 from indicators.models import IndicatorYear
 from reports import publication
 from reports.models import ProgressReport
+
+
+def csv_records(text: str) -> list[dict]:
+    """The CSV's rows keyed by the JSON's names, once its one header row is found to be the Japanese labels."""
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == [c.label for c in SCHEMA]
+    return [dict(zip([c.name for c in SCHEMA], row)) for row in rows[1:]]
 
 
 def test_open_data_page_lists_downloads_licence_and_schema(client, seed_plan):
     html = client.get(reverse("exchange:opendata")).content.decode()
     assert "CC BY 4.0" in html
     assert reverse("exchange:opendata-csv") in html and reverse("exchange:opendata-json") in html
-    assert "<code>achievement_rate</code>" in html and "<caption>" in html
+    assert "<code>achievement_rate</code>" in html and "<caption" in html
 
 
 def test_csv_and_json_hold_every_published_indicator_year(client, seed_plan):
     response = client.get(reverse("exchange:opendata-csv"))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     text = response.content.decode("utf-8-sig")
-    records = list(csv.DictReader(io.StringIO(text)))
+    records = csv_records(text)
     assert len(records) == 92
     overtime = next(r for r in records if r["measure_number"] == "2" and r["indicator_slot"] == "1" and r["fiscal_year"] == "2023")
     assert overtime["target"] == "95000" and overtime["unit"] == "時間" and overtime["direction"] == "lower"
@@ -61,5 +70,24 @@ def test_csv_text_cannot_run_as_a_formula(client, seed_plan):
     # Open data shows titles as the latest published report keeps them: publish one with this title.
     publication.publish_report(ProgressReport.objects.create(plan=seed_plan, as_of=datetime.date(2024, 6, 1)))
     text = client.get(reverse("exchange:opendata-csv")).content.decode("utf-8-sig")
-    row = next(r for r in csv.DictReader(io.StringIO(text)) if r["measure_number"] == "1")
+    row = next(r for r in csv_records(text) if r["measure_number"] == "1")
     assert row["measure_title"].startswith("'=HYPERLINK")
+
+
+def test_csv_has_one_japanese_header_row_and_json_keeps_english_keys(client, seed_plan):
+    text = client.get(reverse("exchange:opendata-csv")).content.decode("utf-8-sig")
+    header = text.split("\r\n", 1)[0]
+    assert header.startswith("自治体名,計画ID,計画名,報告基準日,柱番号,柱名称,事業No.,推進項目名称,担当課,")
+    assert not any(c.isascii() and c.isalpha() for c in header.replace("ID", "").replace("No.", ""))
+    assert text.split("\r\n")[1].startswith("千葉県木更津市,")  # data from the second row on
+    data = json.loads(client.get(reverse("exchange:opendata-json")).content)
+    assert "municipality" in data["records"][0]
+    assert {"name": "municipality", "label": "自治体名"}.items() <= data["columns"][0].items()
+    html = client.get(reverse("exchange:opendata")).content.decode()
+    assert '<th scope="row">自治体名</th><td><code>municipality</code></td>' in html
+
+
+def test_the_credit_line_names_the_city_and_plan_not_the_host(client, seed_plan):
+    html = client.get(reverse("exchange:opendata"), HTTP_HOST="127.0.0.1:8000").content.decode()
+    assert "出典（例：「千葉県木更津市 経営改革推進計画 進捗状況」）" in html
+    assert "127.0.0.1" not in html

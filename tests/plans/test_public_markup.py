@@ -26,6 +26,7 @@ class Named:
     name: str = HOSTILE
     slot_label: str = "①"
     name_is_provisional: bool = False
+    is_collective: bool = False
     plan_id: int = 1
     number: int = 7
     full_title: str = HOSTILE
@@ -53,8 +54,9 @@ def test_a_year_table_escapes_every_value_and_keeps_its_table_semantics():
     assert "<script>" not in table
     assert table.count(ESCAPED) == 3  # caption, target, result
     assert f"<caption>{ESCAPED}</caption>" in table
-    assert '<th scope="row" role="rowheader">令和5年度</th>' in table
-    assert '<tr role="row" class="is-focus">' in table
+    assert '<th scope="row">令和5年度</th>' in table
+    assert '<tr class="is-focus">' in table
+    assert " role=" not in table  # native semantics only: HTML forbids ARIA roles on a table's rows and cells
     assert '<span class="tag tag--best">達成</span> <span class="grade__rate">達成率 100.0%</span>' in table
 
 

@@ -20,7 +20,7 @@ from django.test import Client
 
 from core import fiscal_years
 from core.formatting import format_quantity
-from plans.models import Plan
+from plans.models import Department, Plan
 from tests.test_seed_plan import (
     MEASURE_BLOCKS,
     SOURCE,
@@ -181,7 +181,8 @@ def test_the_crawl_reaches_every_kind_of_public_page(site, seed_plan):
     }
     expected |= {f"/plans/{slug}/pillars/{n}/" for n in range(1, 6)}
     expected |= {f"/plans/{slug}/measures/{n}/" for n in range(1, 16)}
-    expected |= {f"/departments/{pk}/" for pk in seed_plan.measures.values_list("departments", flat=True)}
+    # Every section's page; 関係各課 (Department.is_collective) has none.
+    expected |= {f"/departments/{pk}/" for pk in Department.objects.sections().filter(assignments__measure__plan=seed_plan).values_list("pk", flat=True)}
     assert expected <= set(site)
 
 
