@@ -301,6 +301,9 @@ def pdf_text_pages(pdf: bytes, tmp_path) -> list[list[str]]:
     return [[line.strip() for line in page.splitlines() if line.strip()] for page in text.split("\f") if page.strip()]
 
 
+MEASURE_HEADING = re.compile(r"^事業No\.\s*(\d+)\b")
+
+
 def test_the_report_prints_without_a_stranded_heading_or_a_near_empty_page(page, public_site, tmp_path, screenshot):
     """No printed page ends with a pillar's heading (its measures on the next page), and no page carries only
     a line or two left over from the page before."""
@@ -313,6 +316,16 @@ def test_the_report_prints_without_a_stranded_heading_or_a_near_empty_page(page,
     for number, lines in enumerate(pages, 1):
         assert not PILLAR_HEADING.match(lines[-1]), f"page {number} ends with the heading {lines[-1]!r}"
         assert len(lines) >= 3, f"page {number} holds only {lines!r}"
+    # As in the source, each measure starts a page: its heading comes first, after its pillar's for the first.
+    starts = {}
+    for number, lines in enumerate(pages, 1):
+        for position, line in enumerate(lines):
+            found = MEASURE_HEADING.match(line)
+            if found:
+                starts[int(found[1])] = (number, position, lines[:position])
+    assert sorted(starts) == list(range(1, 16))
+    for measure, (number, position, before) in starts.items():
+        assert all(PILLAR_HEADING.match(line) for line in before), f"measure {measure} starts mid-page {number}: {before!r}"
 
 
 def test_the_not_found_page_is_accessible(any_page, public_site):
