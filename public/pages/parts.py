@@ -58,6 +58,23 @@ class YearSummary:
     is_headline: bool
 
 
+@dataclass(frozen=True)
+class Turned:
+    """A summary table turned for a phone's width: a row per grade or state (then 計), a column per
+    year or pillar, so a plan's four years or five pillars fit without scrolling sideways."""
+
+    columns: list[tuple[str, str]]  # (heading, link or "")
+    rows: list[tuple[str, list[int]]]  # (grade or state, a count per column)
+    focus: int | None = None  # the column to mark (the headline year)
+
+
+def turned(labels: Iterable[str], columns: list[tuple[str, str]], summaries: list[Summary],
+           focus: int | None = None) -> Turned:
+    rows = [(label, [summary.counts[label] for summary in summaries]) for label in labels]
+    rows.append(("計", [summary.total for summary in summaries]))
+    return Turned(columns, rows, focus)
+
+
 def year_summaries(grading: achievement.Grading, plan: Plan, headline: int) -> list[YearSummary]:
     """Every fiscal year of the plan with its counts (no query)."""
     by_year = grading.by_year(range(plan.first_fiscal_year, plan.last_fiscal_year + 1))

@@ -13,9 +13,10 @@ from plans.models import Pillar, Plan
 from reports import publication
 from reports.models import ProgressReport
 
+from .. import links
 from .parts import (
-    MeasureView, YearSummary, current_fiscal_year, departments_of, glance_views, group_by_indicator,
-    has_provisional_name, headline_year, measures_for_pages, plan_phase, stages_by_id, year_summaries,
+    MeasureView, Turned, YearSummary, current_fiscal_year, departments_of, glance_views, group_by_indicator,
+    has_provisional_name, headline_year, measures_for_pages, plan_phase, stages_by_id, turned, year_summaries,
 )
 
 
@@ -50,6 +51,18 @@ class PlanOverview:
     @property
     def today_label(self) -> str:
         return fiscal_years.era_date(self.today)
+
+    @property
+    def years_turned(self) -> Turned:
+        """The year × grade table for phones: a column per year."""
+        focus = next((i for i, year in enumerate(self.years) if year.is_headline), None)
+        return turned(self.labels, [(year.label, "") for year in self.years], [year.summary for year in self.years], focus)
+
+    @property
+    def pillars_turned(self) -> Turned:
+        """The pillar × grade table for phones: a column per pillar, then the whole plan."""
+        columns = [(view.pillar.label, links.pillar(self.plan.slug, view.pillar.number)) for view in self.pillars]
+        return turned(self.labels, columns + [("計画全体", "")], [view.summary for view in self.pillars] + [self.summary])
 
 
 def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = None) -> PlanOverview:

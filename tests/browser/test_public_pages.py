@@ -171,6 +171,28 @@ def zoomed_page(browser, live_server, request):
     return context.new_page()
 
 
+def test_on_a_phone_the_summaries_show_every_column_without_scrolling_sideways(page, phone_page, public_site, screenshot):
+    """Below 48rem the counts are turned (a column per year or pillar): every grade and state fits."""
+    for url in ("/", f"/plans/{SLUG}/pillars/1/"):
+        phone_page.goto(url)
+        turned = phone_page.locator("table.summary-table--turned")
+        assert turned.count() >= 1
+        for index in range(turned.count()):
+            table = turned.nth(index)
+            expect(table).to_be_visible()
+            assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth"), f"{url}: table {index} is wider than the screen"
+            headings = table.locator("tbody th").all_inner_texts()
+            assert headings[:3] == ["達成", "概ね達成", "未達成"] and headings[-1] == "計"
+        expect(phone_page.locator("table.year-summary-table")).to_be_hidden()
+        assert_no_horizontal_scroll(phone_page)
+        assert_accessible(phone_page)
+        page.goto(url)  # the desktop keeps the wide tables, and only them
+        expect(page.locator("table.year-summary-table")).to_be_visible()
+        expect(page.locator("table.summary-table--turned").first).to_be_hidden()
+    phone_page.goto("/")
+    screenshot(phone_page, "home-summary-phone")
+
+
 def test_pages_reflow_at_200_percent_zoom(zoomed_page, public_site, screenshot):
     for url in ["/", f"/plans/{SLUG}/measures/", f"/plans/{SLUG}/measures/2/", f"/plans/{SLUG}/reports/2023-09-01/",
                 "/departments/", f"/plans/{SLUG}/achievement/"]:
