@@ -128,7 +128,8 @@ def as_json(today: datetime.date) -> str:
 def as_csv(today: datetime.date) -> str:
     """UTF-8 CSV with a BOM, so that Excel in Japan opens it without garbling. One header row, in Japanese
     (Column.label), as Japanese open-data users expect; a second header row would break every CSV reader
-    that takes the first row as the names, so the English names are the JSON's keys only."""
+    that takes the first row as the names, so the English names are a choice of their own
+    (with_machine_names, ?header=en) and the JSON's keys."""
     output = io.StringIO()
     output.write("\ufeff")
     writer = csv.writer(output, lineterminator="\r\n")
@@ -136,6 +137,14 @@ def as_csv(today: datetime.date) -> str:
     for record in rows(today):
         writer.writerow([_csv_cell(record[c.name]) for c in SCHEMA])
     return output.getvalue()
+
+
+def with_machine_names(csv_text: str) -> str:
+    """The same CSV with the machine names (Column.name, the JSON's keys) as its header row instead of
+    the Japanese labels: for programs that expect ASCII column names (?header=en). Only the first row
+    differs, so it is made from the kept Japanese file without building anything again."""
+    _, _, body = csv_text.partition("\r\n")
+    return "\ufeff" + ",".join(c.name for c in SCHEMA) + "\r\n" + body
 
 
 def _csv_cell(value) -> str:

@@ -47,8 +47,18 @@ def _opendata(request, kind: str, content_type: str) -> HttpResponse:
 
 
 def opendata_csv(request):
-    response = _opendata(request, KeptFile.Kind.OPENDATA_CSV, "text/csv; charset=utf-8")
-    return _attachment(response, "kisarazu_reform_indicators.csv")
+    """The CSV with Japanese column headers, or with the machine names (the JSON's keys) for ?header=en."""
+    if request.GET.get("header") != "en":
+        response = _opendata(request, KeptFile.Kind.OPENDATA_CSV, "text/csv; charset=utf-8")
+        return _attachment(response, "kisarazu_reform_indicators.csv")
+    today = timezone.localdate()
+    key = kept_files.opendata_key(KeptFile.Kind.OPENDATA_CSV, today)
+
+    def content():
+        kept = kept_files.opendata_file(KeptFile.Kind.OPENDATA_CSV, key, today).decode("utf-8")
+        return opendata.with_machine_names(kept).encode("utf-8")
+    response = _kept_download(request, f"{key}:header=en", content, "text/csv; charset=utf-8")
+    return _attachment(response, "kisarazu_reform_indicators_en.csv")
 
 
 def opendata_json(request):

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import DatabaseError
 from django.urls import reverse
 
-from exchange import kept_files
+from exchange import kept_files, opendata
 from exchange.models import KeptFile
 from exchange.opendata import SCHEMA
 from exchange.report_workbook import report_workbook
@@ -223,3 +223,18 @@ def test_clear_kept_files_deletes_them_all(client, seed_plan, builds):
     assert not KeptFile.objects.exists()
     client.get(published_workbook_url(seed_plan))
     assert builds["workbook"] == 2
+
+
+def test_the_csv_offers_machine_names_as_a_header_row_choice_from_the_same_kept_file(client, seed_plan, builds):
+    url = reverse("exchange:opendata-csv")
+    japanese, english = client.get(url), client.get(url, {"header": "en"})
+    assert builds["csv"] == 1  # one build serves both
+    ja_lines = japanese.content.decode("utf-8-sig").split("\r\n")
+    en_lines = english.content.decode("utf-8-sig").split("\r\n")
+    assert ja_lines[0].startswith("自治体名") and en_lines[0].split(",")[:2] == [c.name for c in opendata.SCHEMA][:2]
+    assert en_lines[1:] == ja_lines[1:] and len(en_lines) > 10
+    assert "indicators_en.csv" in english["Content-Disposition"]
+    assert english["ETag"] != japanese["ETag"]
+    assert client.get(url, {"header": "en"}, headers={"If-None-Match": english["ETag"]}).status_code == 304
+    records = list(csv.DictReader(io.StringIO(english.content.decode("utf-8-sig"))))
+    assert records[0]["measure_number"] and records[0]["fiscal_year"].isdigit()
