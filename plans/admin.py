@@ -271,7 +271,10 @@ class DepartmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     search_fields = ("division", "section")
 
     def view_on_site(self, department):
-        # The public site names only departments in charge of a measure of a published plan.
+        # The public site names only departments in charge of a measure of a published plan, and
+        # gives 関係各課 (is_collective) no page.
+        if department.is_collective:
+            return None
         in_public_plan = Plan.objects.published().filter(measures__assignments__department=department).exists()
         return department.get_absolute_url() if in_public_plan else None
 

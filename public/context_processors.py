@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from django.db import DatabaseError
 from django.utils.functional import SimpleLazyObject
 
 from reports import publication
 
 
 def _municipality() -> str:
-    plan = publication.publisher()
+    # The header's decoration must not turn a 404 or 403 into a server error when the database
+    # cannot answer (down, or not migrated yet): the page then names no municipality.
+    try:
+        plan = publication.publisher()
+    except DatabaseError:
+        return ""
     return plan.municipality if plan is not None else ""
 
 

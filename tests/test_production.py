@@ -85,7 +85,7 @@ urlpatterns = [path("boom/", boom), path("refuse/", refuse), *site_urlpatterns]
 
 
 @override_settings(ROOT_URLCONF=__name__)
-def test_server_error_and_refusal_pages_are_japanese_in_the_site_look(client, caplog):
+def test_server_error_and_refusal_pages_are_japanese_in_the_site_look(client, caplog, db):  # the header reads the plan
     client.raise_request_exception = False
     response = client.get("/boom/")
     assert response.status_code == 500
