@@ -19,6 +19,7 @@ ask each time whether it is still current; Django's ConditionalGetMiddleware the
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,6 +28,8 @@ from django.utils.cache import patch_cache_control, set_response_etag
 from reports import content_version
 
 from .pages import parts
+
+logger = logging.getLogger(__name__)
 
 CACHED_VIEW_MODULES = frozenset({"public.views"})
 HEADER = "X-Page-Cache"  # hit or miss: for operators and tests
@@ -74,7 +77,10 @@ class PageCacheMiddleware:
             key = getattr(request, "_page_cache_key", None)
             if key is not None:
                 response[HEADER] = "miss"
-                cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+                try:
+                    cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+                except Exception:  # a cache that is down (Redis restarting) costs speed, never the page
+                    logger.warning("page cache: could not keep %s", request.path, exc_info=True)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -84,7 +90,11 @@ class PageCacheMiddleware:
         if request.user.is_authenticated or settings.PAGE_CACHE_SECONDS <= 0:
             return None
         key = page_key(request)
-        cached = cache.get(key)
+        try:
+            cached = cache.get(key)
+        except Exception:  # the cache is down: build the page as if it were not kept
+            logger.warning("page cache: could not read %s", request.path, exc_info=True)
+            cached = None
         if cached is not None:
             cached[HEADER] = "hit"
             return cached

@@ -131,6 +131,17 @@ def test_pages_are_kept_per_day_since_they_grade_as_of_today(client, seed_plan, 
     assert cached(client, HOME)[1] == "miss"
 
 
+def test_a_cache_that_is_down_costs_speed_never_the_page(client, seed_plan, settings, caplog):
+    """Redis restarting (here: nothing listening on its port) must not take the public site down."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0",
+                                   "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    for _ in range(2):
+        response = client.get(HOME)
+        assert response.status_code == 200 and "経営改革推進計画" in response.content.decode()
+    assert any("page cache: could not" in record.getMessage() for record in caplog.records)
+
+
 # --- every kind of change is seen at once ---------------------------------------------------------
 
 
