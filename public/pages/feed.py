@@ -10,6 +10,7 @@ with one query and one cache read; only a report not read before loads its copy 
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -22,6 +23,8 @@ from reports import publication
 from reports.models import ProgressReport
 
 FEED_SIZE = 20  # the newest reports a feed lists
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,11 @@ def _describe(report: ProgressReport, note_count: int) -> tuple[str, str]:
 def entries(plan: Plan | None = None) -> list[FeedEntry]:
     """The newest FEED_SIZE published reports of public plans (of `plan` only, if given), newest first."""
     reports = list(publication.published_reports(plan).select_related("plan").order_by("-published_at", "-pk")[:FEED_SIZE])
-    kept = cache.get_many([_key(report) for report in reports])
+    try:
+        kept = cache.get_many([_key(report) for report in reports])
+    except Exception:  # a cache that is down (Redis restarting) costs a rebuild, never the feed
+        logger.warning("feed: could not read the kept entries", exc_info=True)
+        kept = {}
     missing = [report for report in reports if _key(report) not in kept]
     if missing:
         # Reports not read before: their copies, figures and note counts, a few queries for all of them.
@@ -67,7 +74,10 @@ def entries(plan: Plan | None = None) -> list[FeedEntry]:
             .values_list("report_id", "n")
         )
         described = {_key(report): _describe(loaded[report.pk], note_counts.get(report.pk, 0)) for report in missing}
-        cache.set_many(described, timeout=None)
+        try:
+            cache.set_many(described, timeout=None)
+        except Exception:
+            logger.warning("feed: could not keep the entries", exc_info=True)
         kept.update(described)
     return [
         FeedEntry(*kept[_key(report)], reverse("public:report", args=[report.plan.slug, report.as_of]), report.published_at)

@@ -140,6 +140,8 @@ def test_a_cache_that_is_down_costs_speed_never_the_page(client, seed_plan, sett
         response = client.get(HOME)
         assert response.status_code == 200 and "経営改革推進計画" in response.content.decode()
     assert any("page cache: could not" in record.getMessage() for record in caplog.records)
+    feed = client.get("/reports/feed/")
+    assert feed.status_code == 200 and "<entry>" in feed.content.decode()
 
 
 # --- every kind of change is seen at once ---------------------------------------------------------
