@@ -8,15 +8,15 @@ with --use-database-url), so it never touches your data.
 """
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.django_setup import start  # noqa: E402
 
 
 def measured(label, function):
@@ -35,17 +35,9 @@ def main():
     parser.add_argument("--measures", type=int, default=1000)
     parser.add_argument("--use-database-url", action="store_true")
     args = parser.parse_args()
-    if not args.use_database_url:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kisarazu_reform.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    start(use_database_url=args.use_database_url)
     from django.db import transaction
 
-    call_command("migrate", verbosity=0)
     from decimal import Decimal
 
     from exchange.plan_workbook import export_plan, import_plan

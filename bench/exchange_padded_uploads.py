@@ -9,16 +9,16 @@ Runs in a throwaway SQLite database, so it never touches your data.
 """
 
 import io
-import os
 import re
 import sys
-import tempfile
 import time
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.django_setup import start  # noqa: E402
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -65,15 +65,9 @@ def variants(data: bytes) -> dict[str, bytes]:
 
 
 def main():
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kisarazu_reform.settings")
-    import django
-
-    django.setup()
+    start()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     call_command("load_seed_plan", verbosity=0)
     import openpyxl
 

@@ -12,15 +12,15 @@ is then unpublished so that the generated plan is the one the home page shows.
 """
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.django_setup import start  # noqa: E402
 
 
 def main():
@@ -29,13 +29,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--use-database-url", action="store_true")
     args = parser.parse_args()
-    if not args.use_database_url:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kisarazu_reform.settings")
-    import django
-
-    django.setup()
+    start(use_database_url=args.use_database_url)
     from django.core.management import call_command
     from django.db import transaction
     from django.test import Client
@@ -43,7 +37,6 @@ def main():
     from plans.models import Department, Plan
     from tests.plans.test_public_queries import generate_plan
 
-    call_command("migrate", verbosity=0)
     call_command("load_seed_plan", verbosity=0)
     client = Client()
     seed = Plan.objects.get()

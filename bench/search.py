@@ -11,15 +11,15 @@ published report in which a third of the notes are approved), with the seed's te
 
 import argparse
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.django_setup import start  # noqa: E402
 
 
 def seed_texts() -> list[dict]:
@@ -39,15 +39,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--use-database-url", action="store_true")
     args = parser.parse_args()
-    if not args.use_database_url:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kisarazu_reform.settings")
-    import django
-
-    django.setup()
+    start(use_database_url=args.use_database_url)
     from django.core.cache import cache
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -56,7 +49,6 @@ def main():
     from reports.models import ProgressNote
     from tests.plans.test_public_queries import generate_plan
 
-    call_command("migrate", verbosity=0)
     started = time.perf_counter()
     texts = seed_texts()
     with transaction.atomic():

@@ -218,6 +218,11 @@ class Department(NormalizesText, models.Model):
     def is_collective(self) -> bool:
         return is_collective(self.division, self.section)
 
+    @property
+    def city_order(self) -> tuple[int, int]:
+        """Meta.ordering as a sort key, for departments gathered in Python (a page's measures)."""
+        return (self.position or 0, self.pk)
+
     def get_absolute_url(self) -> str:
         return reverse("public:department", args=[self.pk])
 

@@ -109,20 +109,6 @@ def _label(model_or_obj) -> str:
     return model_or_obj._meta.label_lower
 
 
-def _measure_id(obj) -> int | None:
-    """The measure an object belongs to, for department rights; None when it belongs to none."""
-    label = _label(obj)
-    if label == "plans.measure":
-        return obj.pk
-    if label in ("reports.progressnote", "indicators.indicator", "plans.measuredepartment"):
-        return obj.measure_id
-    if label == "reports.resultentry":
-        return obj.progress_note.measure_id
-    if label in ("indicators.indicatoryear", "indicators.milestonestage"):
-        return obj.indicator.measure_id
-    return None
-
-
 def in_charge(user, measure_id: int | None) -> bool:
     """Whether one of the user's departments is in charge of the measure."""
     r = roles(user)

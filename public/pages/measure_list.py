@@ -90,5 +90,5 @@ def measure_list(plan: Plan, *, today: datetime.date) -> MeasureList:
         today_label=overview.today_label,
         rows=rows,
         pillars=[p.pillar for p in overview.pillars],
-        departments=sorted(departments.values(), key=lambda d: (d.division == "", d.position or 0, d.pk)),
+        departments=sorted(departments.values(), key=lambda d: d.city_order),
     )

@@ -19,7 +19,7 @@ from core import fiscal_years
 from indicators import achievement, presentation
 from indicators.achievement import Assessment, Summary
 from indicators.models import Indicator, MilestoneStage, YearFigures
-from plans.models import Department, Measure, MeasureDepartment, Pillar, Plan
+from plans.models import Department, Measure, MeasureDepartment, Plan
 from reports import publication
 
 
@@ -214,11 +214,6 @@ def group_by_indicator(years: Iterable[YearFigures]) -> dict[int, list[YearFigur
     return grouped
 
 
-def summary_labels(plan: Plan) -> tuple[str, ...]:
-    """Every grade of the plan, best first, then the states: the order pages list them in."""
-    return tuple(band.label for band in achievement.plan_bands(plan)) + achievement.STATES
-
-
 # --- measures ---------------------------------------------------------------
 
 
@@ -240,21 +235,6 @@ def stages_by_id(indicators: Iterable[Indicator]) -> dict[int, MilestoneStage]:
     return {stage.pk: stage for indicator in indicators for stage in indicator.stage_list}
 
 
-def _assignments() -> Prefetch:
-    return Prefetch("assignments", queryset=MeasureDepartment.objects.select_related("department").order_by("position"))
-
-
-def measures_with_departments(plan: Plan) -> QuerySet[Measure]:
-    return plan.measures.with_departments()
-
-
-def pillars_with_measures(plan: Plan) -> QuerySet[Pillar]:
-    """The plan's pillars in order, each with its measures and their departments."""
-    return plan.pillars.order_by("number").prefetch_related(
-        Prefetch("measures", queryset=measures_with_departments(plan))
-    )
-
-
 @dataclass
 class MeasureView:
     measure: Measure
@@ -265,10 +245,6 @@ class MeasureView:
     @property
     def lead(self) -> Department | None:
         return self.departments[0] if self.departments else None
-
-    @property
-    def supporting(self) -> list[Department]:
-        return self.departments[1:]
 
 
 def departments_of(assignments: Iterable) -> list[Department]:
