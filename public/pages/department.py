@@ -71,11 +71,8 @@ class DepartmentDetail:
 def department_detail(department: Department, *, today: datetime.date) -> DepartmentDetail:
     """The measures a department is in charge of, plan by plan (newest first), with their latest grades."""
     mine = Measure.objects.filter(assignments__department=department, plan__in=publication.public_plans())
-    measures = list(
-        measures_for_pages(mine)
-        .select_related("plan")
-        .prefetch_related("plan__grade_bands")
-        .order_by("-plan__first_fiscal_year", "number")
+    measures = measures_for_pages(
+        mine.select_related("plan").prefetch_related("plan__grade_bands").order_by("-plan__first_fiscal_year", "number")
     )
     indicators = {indicator.pk: indicator for measure in measures for indicator in measure.indicator_list}
     years = figures.read_years(

@@ -73,13 +73,13 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
     results, else the current year. With `pillar`, that pillar alone (the pillar page), its own
     years deciding the headline. Ten queries at most.
     """
-    measures = measures_for_pages(plan.measures.all())
+    measures = plan.measures.order_by("number")
     pillars = plan.pillars.order_by("number")
     years = achievement.plan_years(plan)
     if pillar is not None:
         measures, pillars = measures.filter(pillar=pillar), pillars.filter(pk=pillar.pk)
         years = years.filter(indicator__measure__pillar=pillar)
-    measures = list(measures)
+    measures = measures_for_pages(measures)
     indicators = {indicator.pk: indicator for measure in measures for indicator in measure.indicator_list}
     years = figures.read_years(years, indicators, stages_by_id(indicators.values()))
     grading = achievement.grade_plan(plan, today=today, years=years)
