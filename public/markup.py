@@ -260,3 +260,74 @@ def measure_card(item, *, fiscal_year_label: str, role: str = "") -> SafeString:
         parts.append('<p class="indicator-glance indicator-glance--none">指標はありません。</p>\n')
     parts.append("</article>")
     return mark_safe("".join(parts))
+
+
+# --- the summary tables (counts of indicators per grade and state) --------------------------
+
+SCROLL_HINT = '<p class="scroll-hint" aria-hidden="true">表は横にスクロールできます。</p>\n'
+
+
+def _count_cells(summary, *, mark_zero: bool = True) -> str:
+    return "".join(
+        f'<td class="num{" is-zero" if mark_zero and not count else ""}">{count}</td>' for _, count in summary.rows()
+    ) + f'<td class="num">{summary.total}</td>'
+
+
+def _wide_table(table_class: str, table_id: str, caption: str, corner: str, labels, body: str) -> str:
+    headings = "".join(f'<th scope="col" class="num">{escape(label)}</th>' for label in labels)
+    return (
+        f'{SCROLL_HINT}<div class="table-scroll" role="region" aria-labelledby="{escape(table_id)}" tabindex="0">\n'
+        f'<table class="data-table {table_class}">\n<caption id="{escape(table_id)}">{escape(caption)}</caption>\n'
+        f'<thead>\n<tr><th scope="col">{corner}</th>{headings}<th scope="col" class="num">計</th></tr>\n</thead>\n'
+        f"{body}</table>\n</div>\n"
+    )
+
+
+def summary_table(labels, pillar_views, summary, *, plan_slug: str, table_id: str, caption: str) -> SafeString:
+    """Grades and states per pillar and for the whole plan (achievement.rollup)."""
+    rows = "".join(
+        f'<tr><th scope="row">{link(links.pillar(plan_slug, view.pillar.number), view.pillar.label)}</th>'
+        f"{_count_cells(view.summary)}</tr>\n"
+        for view in pillar_views
+    )
+    body = (f"<tbody>\n{rows}</tbody>\n<tfoot>\n<tr><th scope=\"row\">計画全体</th>"
+            f"{_count_cells(summary, mark_zero=False)}</tr>\n</tfoot>\n")
+    return mark_safe(_wide_table("summary-table", table_id, caption, "5つの柱", labels, body))
+
+
+def year_summary_table(years, labels, *, headline_is_graded: bool, table_id: str, caption: str) -> SafeString:
+    """Counts per grade and state for every fiscal year (parts.year_summaries); the headline year's
+    row is marked in words, not by colour alone."""
+    rows = []
+    for year in years:
+        marked = year.is_headline and headline_is_graded
+        sub = '<span class="cell-sub">確定した最新の年度</span>' if marked else ""
+        focus = ' class="is-focus"' if year.is_headline else ""
+        rows.append(f'<tr{focus}><th scope="row">{escape(year.label)}{sub}</th>{_count_cells(year.summary)}</tr>\n')
+    body = f"<tbody>\n{''.join(rows)}</tbody>\n"
+    return mark_safe(_wide_table("summary-table year-summary-table", table_id, caption, "年度", labels, body))
+
+
+def turned_summary_table(grid, *, corner: str, table_id: str, caption: str) -> SafeString:
+    """A summary table turned for phones (parts.Turned): a row per grade or state, a column per
+    year or pillar; shown instead of the wide tables below 48rem."""
+    def focus(index):
+        return " is-focus" if index == grid.focus else ""
+
+    headings = "".join(
+        f'<th scope="col" class="num{focus(i)}">{link(url, heading) if url else escape(heading)}</th>'
+        for i, (heading, url) in enumerate(grid.columns)
+    )
+    rows = []
+    for n, (label, counts) in enumerate(grid.rows, start=1):
+        total = ' class="is-total"' if n == len(grid.rows) else ""
+        cells = "".join(
+            f'<td class="num{" is-zero" if not count else ""}{focus(i)}">{count}</td>' for i, count in enumerate(counts)
+        )
+        rows.append(f'<tr{total}><th scope="row">{escape(label)}</th>{cells}</tr>\n')
+    return mark_safe(
+        f'<div class="summary-turned">\n<table class="data-table summary-table summary-table--turned">\n'
+        f'<caption id="{escape(table_id)}">{escape(caption)}</caption>\n'
+        f'<thead>\n<tr><th scope="col">{escape(corner)}</th>{headings}</tr>\n</thead>\n'
+        f"<tbody>\n{''.join(rows)}</tbody>\n</table>\n</div>\n"
+    )
