@@ -15,7 +15,7 @@ from plans.models import Department, Measure, Plan
 from reports import publication
 
 from .parts import (
-    MeasureView, current_fiscal_year, current_plan, departments_of, glance_views, group_by_indicator, has_provisional_name,
+    MeasureView, current_fiscal_year, current_plan, glance_views, group_by_indicator, has_provisional_name,
     measures_for_pages, stages_by_id,
 )
 
@@ -97,7 +97,7 @@ def department_detail(department: Department, *, today: datetime.date) -> Depart
             )
         entry = by_plan[plan.pk]
         grading, years_by_indicator = graded[plan.pk]
-        departments = departments_of(measure.assignment_list)
+        departments = measure.department_list
         view = MeasureView(
             measure,
             departments,

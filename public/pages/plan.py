@@ -15,7 +15,7 @@ from reports.models import ProgressReport
 
 from .. import links
 from .parts import (
-    MeasureView, Turned, YearSummary, current_fiscal_year, departments_of, glance_views, group_by_indicator,
+    MeasureView, Turned, YearSummary, current_fiscal_year, glance_views, group_by_indicator,
     has_provisional_name, headline_year, measures_for_pages, plan_phase, stages_by_id, turned, year_summaries,
 )
 
@@ -94,7 +94,7 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
         by_pillar[measure.pillar_id].append(
             MeasureView(
                 measure,
-                departments_of(measure.assignment_list),
+                measure.department_list,
                 glance_views(measure.indicator_list, by_indicator, grading, fiscal_year, current_year),
                 roll.measures[measure.pk],
             )
