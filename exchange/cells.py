@@ -29,6 +29,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="E8E8F8")
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 
 # Excel's limit on the characters of one cell (counted as UTF-16 code units, as Excel counts them).
 CELL_TEXT_LIMIT = 32767
@@ -256,6 +257,8 @@ class PrintedSheet:
         Returns the row's number.
         """
         self.row += 1
+        # a bare value (a number) sits at the top of its cell, beside texts that start there
+        cells = [_top_cell(self.sheet, value) if isinstance(value, (int, float, Decimal)) else value for value in cells]
         for index, cell in enumerate(cells):
             value = getattr(cell, "value", cell)
             if isinstance(value, str) and value:
@@ -267,6 +270,12 @@ class PrintedSheet:
             first, last = (get_column_letter(i + 1) for i in merge)
             self.sheet.merged_cells.add(f"{first}{self.row}:{last}{self.row}")
         return self.row
+
+
+def _top_cell(sheet, value) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.alignment = TOP
+    return cell
 
 
 def print_on_a4(sheet, *, landscape: bool = False, title_rows: str | None = None, header: str = "") -> None:
