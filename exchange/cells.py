@@ -280,7 +280,8 @@ def _top_cell(sheet, value) -> WriteOnlyCell:
 
 def print_on_a4(sheet, *, landscape: bool = False, title_rows: str | None = None, header: str = "") -> None:
     """A4, as wide as the page (fit to width, as many pages down as it takes), page numbers in the footer,
-    `title_rows` ("1:1") repeated at the top of every page."""
+    `title_rows` ("1:1") repeated at the top of every page. Call it before a write-only sheet's first row,
+    which writes the sheet's properties (fit to page among them)."""
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE if landscape else Worksheet.ORIENTATION_PORTRAIT
     sheet.page_setup.fitToWidth = 1

@@ -75,8 +75,9 @@ def export_plan(plan: Plan) -> bytes:
     workbook = Workbook(write_only=True)
     format_sheet = workbook.create_sheet("形式")
     format_rows = PrintedSheet(format_sheet, [40, 8])
-    format_rows.append([text_cell(format_sheet, FORMAT_NAME), text_cell(format_sheet, FORMAT_VERSION)])
+    # set-up first: a write-only sheet writes its properties with its first row
     print_on_a4(format_sheet, header=f"{plan.title}（{plan.period_label}）計画ブック")
+    format_rows.append([text_cell(format_sheet, FORMAT_NAME), text_cell(format_sheet, FORMAT_VERSION)])
     sheets = {}
     for title, header in HEADERS.items():
         sheet = workbook.create_sheet(title)

@@ -32,7 +32,7 @@ STYLES = (
     NamedStyle("label", font=HEADER_FONT, fill=HEADER_FILL, alignment=CENTER, border=BOX),
     NamedStyle("text", alignment=WRAP, border=BOX),
     NamedStyle("centered", alignment=CENTER, border=BOX),
-    NamedStyle("boxed", border=BOX),
+    NamedStyle("boxed", alignment=Alignment(vertical="center", wrap_text=True), border=BOX),
     NamedStyle("wrapped", alignment=WRAP),
 )
 # Measure sheet columns: label, then four columns the texts span (widths in characters).
