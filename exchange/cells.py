@@ -175,9 +175,9 @@ def unit_number_format(unit: str, decimal_places: int) -> str:
 # grow any row of a file it opens: a row without a height prints one line and clips the rest. So every
 # row a workbook writes gets its height here, measured from its texts and its columns' widths.
 
-# A wrapped line's height in points at the default 11pt, with room for a Japanese font's leading
-# (Noto Sans CJK and Yu Gothic take 15-17pt a line), and the cell's padding above and below.
-LINE_POINTS = 17.0
+# A wrapped line's height in points at the default 11pt: Japanese Excel's own row for 游ゴシック 11
+# (LibreOffice's Noto Sans CJK takes about 16pt); and the cell's padding above and below.
+LINE_POINTS = 18.75
 ROW_PADDING = 4.0
 # The tallest row Excel keeps (409pt); a taller text is spread over more rows (rows_of_text).
 MAX_ROW_POINTS = 409.0
@@ -193,10 +193,12 @@ def text_columns(line: str) -> int:
 def line_count(text, width: float) -> int:
     """The lines a text takes, wrapped in a column (or merged columns) `width` characters wide.
 
-    The one measuring rule for every workbook. A column of width w holds w half-width digits, less
-    the cell's padding: one column is kept back, so a measure errs towards a line too many.
+    The one measuring rule for every workbook. A column of width w holds w half-width digits of the
+    workbook's font, less the cell's padding; a Japanese glyph beside them is a little wider than two
+    digits (15px to Calibri's 7 at 11pt in Excel). So 5% and one column are kept back: a measure errs
+    towards a line too many, never one too few.
     """
-    usable = max(width - 1.0, 1.0)
+    usable = max(width * 0.95 - 1.0, 1.0)
     return sum(max(1, math.ceil(text_columns(line) / usable)) for line in str(text or "").split("\n"))
 
 

@@ -28,9 +28,10 @@ def test_full_width_characters_count_double():
 
 def test_lines_follow_the_column_width_and_line_breaks():
     assert line_count("", 10) == 1
-    assert line_count("あ" * 9, 20) == 1  # 18 columns in 19 usable
-    assert line_count("あ" * 10, 20) == 2  # 20 columns: one column is kept back for the cell's padding
-    assert line_count("あ" * 30, 21) == 3
+    assert line_count("あ" * 9, 20) == 1  # 18 columns in 18 usable
+    assert line_count("あ" * 10, 20) == 2  # 20 columns: 5% and a column are kept back (glyphs, padding)
+    assert line_count("A" * 18, 20) == 1 and line_count("A" * 19, 20) == 2
+    assert line_count("あ" * 30, 22) == 4
     assert line_count("一行目\n\n三行目", 40) == 3
     assert row_height(3) > row_height(2) > row_height(1) > 15
     assert row_height(10_000) == MAX_ROW_POINTS
