@@ -33,7 +33,7 @@ from .report_workbook import report_workbook
 
 # Bump when a change of the code changes what the workbook or open data hold: files kept by
 # the previous release are then no longer asked for (and are superseded on the next build).
-REPORT_WORKBOOK_FORMAT = 1
+REPORT_WORKBOOK_FORMAT = 2  # 2: rows as tall as their wrapped texts, printing whole (h14-print)
 OPENDATA_FORMAT = 1
 
 logger = logging.getLogger(__name__)
