@@ -78,7 +78,8 @@ def changes_since(note: ProgressNote, version: int) -> EditConflict:
                 change = action.changes[name]
                 fields.setdefault(name, [change["before"], None])[1] = change["after"]
         for item in action.changes.get("results", ()):
-            seen = results.setdefault(item["indicator_year"], [item["label"], item["before"], None])
+            # A result and its explanation (field "explanation") are two changes of one indicator year.
+            seen = results.setdefault((item["indicator_year"], item.get("field", "")), [item["label"], item["before"], None])
             seen[0], seen[2] = item["label"], item["after"]
     changes = [
         Change(label, _field_text(name, fields[name][0]), _field_text(name, fields[name][1]))
