@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core import fiscal_years
 from core.formatting import format_number
 from core.parsing import ParseError, parse_indicator_value
 from core.text import LONG_TEXT_MAX_LENGTH, length_message, limit_help
@@ -96,11 +97,13 @@ def explanation_name(year_id: int) -> str:
     return f"explanation_{year_id}"
 
 
-def explanation_field(result_label: str, year_id: int) -> CleanTextField:
-    """Why a result that draws a plausibility warning is right (ResultEntry.explanation)."""
+def explanation_field(indicator, year) -> CleanTextField:
+    """Why a result that draws a plausibility warning is right (ResultEntry.explanation).
+    Its label does not contain the result's own (指標① 令和5年度の結果), which names the result's field."""
     return CleanTextField(
-        label=f"{result_label}の説明", required=False, max_length=EXPLANATION_MAX_LENGTH,
-        widget=forms.TextInput(attrs={"size": 40, "autocomplete": "off", "aria-describedby": f"warnings_{year_id}"}),
+        label=f"説明（指標{indicator.slot_label}・{fiscal_years.era_name(year.fiscal_year)}）",
+        required=False, max_length=EXPLANATION_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"size": 40, "autocomplete": "off", "aria-describedby": f"warnings_{year.pk}"}),
         error_messages={"max_length": length_message("説明", EXPLANATION_MAX_LENGTH)},
     )
 
@@ -152,7 +155,7 @@ class NoteForm(WorkflowErrorsMixin, forms.Form):
                     self.initial[row.field_name] = (
                         format_number(entry.value, indicator.decimal_places) if entry and entry.value is not None else ""
                     )
-                    self.fields[explanation_name(row.year.pk)] = explanation_field(label, row.year.pk)
+                    self.fields[explanation_name(row.year.pk)] = explanation_field(indicator, row.year)
                     self.initial[explanation_name(row.year.pk)] = entry.explanation if entry else ""
                 self.result_fields.append(row.field_name)
 

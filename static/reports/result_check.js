@@ -59,11 +59,20 @@
     }
   }
 
+  var lastQuery = null;
+  var submitting = false;
+
   function check() {
+    if (submitting) { return; }
     var params = new URLSearchParams();
-    fields.forEach(function (el) { params.append(el.name, el.value); });
+    // Once the form is sent the page is replaced: no check is due any more.
+  form.addEventListener("submit", function () { submitting = true; window.clearTimeout(timer); });
+  fields.forEach(function (el) { params.append(el.name, el.value); });
+    var query = params.toString();
+    if (query === lastQuery) { return; }  // "change" after "input": already asked
+    lastQuery = query;
     var request = ++latest;
-    fetch(url + "?" + params.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    fetch(url + "?" + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
         if (!body || request !== latest) { return; }  // a later request answers for newer input
@@ -80,6 +89,8 @@
     timer = window.setTimeout(check, 400);
   }
 
+  // Once the form is sent the page is replaced: no check is due any more.
+  form.addEventListener("submit", function () { submitting = true; window.clearTimeout(timer); });
   fields.forEach(function (el) {
     el.addEventListener("input", schedule);
     el.addEventListener("change", schedule);
