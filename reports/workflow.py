@@ -195,12 +195,13 @@ def save_note(
         explanation_before = entry.explanation if entry is not None else ""
         explanation = explanation_before if explanations is None else explanations.get(year.pk, explanation_before)
         if proposed is None:
-            if explanation:
-                errors[key] = ["説明は結果と一緒に入力してください（結果が空欄です）。"]
-            elif entry is not None:
+            # No result, nothing to explain: the entry goes with its explanation (its history keeps both).
+            if entry is not None:
                 _stamp(entry, user, kind, at)
                 entry.delete()
                 changed.append((year, before, NOT_ENTERED))
+                if explanation_before:
+                    explained.append(explanation_item(year, explanation_before, ""))
             continue
         value = proposed if isinstance(proposed, Decimal) else None
         stage = None if isinstance(proposed, Decimal) else proposed
