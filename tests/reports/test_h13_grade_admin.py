@@ -190,3 +190,19 @@ def test_entry_page_with_warnings_is_valid_html(client, world, tmp_path):
     known = {"Duplicate ID “id_version”.",
              "The value of the “for” attribute of the “label” element must be the ID of a non-hidden form control."}
     assert [m for m in messages if m not in known] == []
+
+
+def test_a_milestone_result_reads_reached_or_not_as_published(client, world):
+    # Measure 1's indicator ① has stages; a stage at or past the target's is the highest band.
+    note = ProgressNote.objects.get(report=world["report"], measure__number=1)
+    year = IndicatorYear.objects.select_related("indicator", "target_stage").get(
+        indicator__measure__number=1, indicator__slot=1, fiscal_year=2024)
+    stages = list(year.indicator.stages.order_by("position"))
+    below = [stage for stage in stages if stage.position < year.target_stage.position]
+    assert below  # 検討80% is before the year's target, 条例への反映
+    client.force_login(world["sato"])
+    for stage, label in ((year.target_stage, "達成"), (below[0], "未達成")):
+        workflow.save_note(world["sato"], ProgressNote.objects.get(pk=note.pk), expected_version=None, text="",
+                           results={year.pk: stage})
+        cell = grade_cell(client.get(edit_url(note)).content.decode(), year)
+        assert label in cell.split() and "達成率" not in cell
