@@ -206,3 +206,18 @@ def test_a_milestone_result_reads_reached_or_not_as_published(client, world):
                            results={year.pk: stage})
         cell = grade_cell(client.get(edit_url(note)).content.decode(), year)
         assert label in cell.split() and "達成率" not in cell
+
+
+def test_an_edit_conflict_names_the_result_and_its_explanation_apart(world):
+    from reports.changes import NOT_ENTERED, EditConflict
+
+    year = world["overtime"]
+    workflow.save_note(world["sato"], world["note"], expected_version=1, text="",
+                       results={year.pk: Decimal(1854)}, explanations={year.pk: "4月〜6月分のみ"})
+    other = staff("suzuki", department("総務部", "職員課"))
+    with pytest.raises(EditConflict) as conflict:
+        workflow.save_note(other, ProgressNote.objects.get(pk=world["note"].pk), expected_version=1, text="",
+                           results={year.pk: Decimal(88000)})
+    changes = {(c.label, c.before, c.after) for c in conflict.value.changes}
+    assert ("指標① 令和6年度の結果", NOT_ENTERED, "1,854時間") in changes
+    assert ("指標① 令和6年度の結果の説明", "", "4月〜6月分のみ") in changes
