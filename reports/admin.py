@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -20,8 +20,8 @@ from core.formatting import format_value
 from plans import permissions
 from plans.admin import ScopedAdminMixin
 
-from . import dashboard, workflow
-from .admin_forms import NoteForm, ReviewForm, result_rows
+from . import dashboard, entry_checks, workflow
+from .admin_forms import NoteForm, ReviewForm, explanation_name, result_rows
 from .history import note_timeline, person_name
 from .models import ProgressNote, ProgressReport
 
@@ -169,6 +169,9 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             path(f"<path:object_id>/{name}/", self.admin_site.admin_view(getattr(self, f"{name}_view")),
                  name=f"reports_progressnote_{name}")
             for name in self.ENTRY_ACTIONS
+        ] + [
+            path("<path:object_id>/check/", self.admin_site.admin_view(self.check_view),
+                 name="reports_progressnote_check"),
         ] + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -187,7 +190,8 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         """Save a draft of the results and the narrative."""
         def act(user, note, form):
             note = workflow.save_note(user, note, expected_version=form.cleaned_data["version"],
-                                      text=form.cleaned_data["text"], results=form.results())
+                                      text=form.cleaned_data["text"], results=form.results(),
+                                      explanations=form.explanations())
             return note, "下書きを保存しました（まだ提出していません）。", self._page_url(note.pk)
         return self._enter(request, object_id, permissions.CHANGE, act)
 
@@ -195,7 +199,8 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         """Save and send to the reform office, in one transaction: both or neither."""
         def act(user, note, form):
             note = workflow.save_note(user, note, expected_version=form.cleaned_data["version"],
-                                      text=form.cleaned_data["text"], results=form.results())
+                                      text=form.cleaned_data["text"], results=form.results(),
+                                      explanations=form.explanations())
             note = workflow.submit(user, note, expected_version=note.version)
             return note, f"{note.measure}を経営改革課に提出しました。", reverse("admin:index")
         return self._enter(request, object_id, permissions.SUBMIT, act)
@@ -215,6 +220,24 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                                     comment=form.cleaned_data["comment"])
             return note, f"{note.measure}を承認しました。報告の公表時に公開されます。", self._dashboard_url(note)
         return self._review(request, object_id, permissions.APPROVE, act)
+
+    def check_view(self, request, object_id):
+        """The grade and warnings of results as typed, without saving: JSON for the entry page's script
+        (static/reports/result_check.js), from the same parsing, grading and checks as the saved page."""
+        note = self._note(request, object_id)
+        rows = result_rows(note)
+        form = NoteForm(note, rows, data=request.GET)
+        form.is_valid()  # the narrative and version are not sent: only the results' own errors count
+        typed = [name for name in form.result_fields if name in request.GET]
+        proposed = {int(name.removeprefix("result_")): form.cleaned_data.get(name)
+                    for name in typed if name not in form.errors}
+        checks = entry_checks.check_rows(note, rows, proposed)
+        body = {
+            name: ({"error": " ".join(form.errors[name])} if name in form.errors
+                   else checks[int(name.removeprefix("result_"))].as_json())
+            for name in typed
+        }
+        return JsonResponse({"results": body})
 
     def _enter(self, request, object_id, action, act):
         if request.method != "POST":  # an action URL opened directly: the page it belongs to (404 if none)
@@ -280,10 +303,15 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         form = form if form is not None else NoteForm(note, rows)
         review_form = review_form if review_form is not None else ReviewForm(initial={"version": note.version})
         entries = {e.indicator_year_id: e for e in note.result_entries.select_related("stage")}
+        # The saved results as they will be published, graded and checked (reports.entry_checks).
+        checks = entry_checks.check_rows(note, rows, {pk: e.stage or e.value for pk, e in entries.items()})
         for group in rows:
             for row in group.years:
                 row.bound = form[row.field_name]
+                row.explanation = form[explanation_name(row.year.pk)] if not group.indicator.is_milestone else None
                 entry = entries.get(row.year.pk)
+                row.entry = entry
+                row.check = checks[row.year.pk]
                 row.entry_text = format_value(group.indicator, entry.value, entry.stage) if entry else ""
         previous = (
             ProgressNote.objects.filter(
@@ -317,6 +345,7 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             "previous": previous,
             "days_left": dashboard.days_left(note.report),
             "has_view_permission": True,
+            "check_url": reverse("admin:reports_progressnote_check", args=[note.pk]),
         }
         return TemplateResponse(request, "admin/reports/progressnote/edit.html", context)
 

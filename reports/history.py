@@ -73,14 +73,16 @@ def changes_since(note: ProgressNote, version: int) -> EditConflict:
     names = list(dict.fromkeys(person_name(action.user) for action in actions))
     changed_at = actions[-1].at if actions else None
     fields: dict[str, list] = {}  # name -> [value at `version`, value now]
-    results: dict[int, list] = {}  # indicator year id -> [label, value at `version`, value now]
+    results: dict[tuple, list] = {}  # (indicator year id, field) -> [label, value at `version`, value now]
     for action in actions:
         for name, _ in NOTE_FIELDS:
             if name in action.changes:
                 change = action.changes[name]
                 fields.setdefault(name, [change["before"], None])[1] = change["after"]
         for item in action.changes.get("results", ()):
-            seen = results.setdefault(item["indicator_year"], [item["label"], item["before"], None])
+            # A result and its explanation (field "explanation") are two changes of one indicator year.
+            key = (item["indicator_year"], item.get("field", ""))
+            seen = results.setdefault(key, [item["label"], item["before"], None])
             seen[0], seen[2] = item["label"], item["after"]
     changes = [
         Change(label, _field_text(name, fields[name][0]), _field_text(name, fields[name][1]))

@@ -20,7 +20,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core import fiscal_years
-from core.text import NormalizesText, limit_help
+from core.text import NormalizesText, length_message, limit_help
 from indicators import presentation
 from indicators.models import IndicatorYear, MilestoneStage, YearFigures
 from plans.models import long_text_limit
@@ -280,7 +280,10 @@ class PublishedIndicatorYear(YearFigures):
         ]
 
 
-class ResultEntry(models.Model):
+EXPLANATION_MAX_LENGTH = 200
+
+
+class ResultEntry(NormalizesText, models.Model):
     """A result department staff propose for an indicator year, in their measure's progress note.
 
     It stays a draft with the note: publishing the report copies the entries of
@@ -298,6 +301,11 @@ class ResultEntry(models.Model):
     )
     stage = models.ForeignKey(
         MilestoneStage, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="到達した段階"
+    )
+    # Why a result the plausibility checks warn about (indicators.plausibility) is right, for the reviewer.
+    explanation = models.CharField(
+        "説明", max_length=EXPLANATION_MAX_LENGTH, blank=True,
+        error_messages={"max_length": length_message("説明", EXPLANATION_MAX_LENGTH)},
     )
 
     history = HistoricalRecords(table_name="indicators_historicalresultentry")

@@ -33,7 +33,7 @@ from plans.models import Measure
 
 from . import publication
 from .changes import EditConflict  # noqa: F401  (raised here; callers catch workflow.EditConflict)
-from .changes import NOT_ENTERED, NOTE_FIELDS, result_item, result_text
+from .changes import NOT_ENTERED, NOTE_FIELDS, explanation_item, result_item, result_text
 from .history import changes_since
 from .models import Action, ProgressNote, ProgressReport, ResultEntry
 
@@ -153,7 +153,7 @@ def add_measure_to_open_report(measure: Measure) -> ProgressNote | None:
 @transaction.atomic
 def save_note(
     user, note: ProgressNote, *, expected_version: int | None, text: str, results: Mapping[int, object],
-    kind: str = Action.Kind.SAVE,
+    kind: str = Action.Kind.SAVE, explanations: Mapping[int, str] | None = None,
 ) -> ProgressNote:
     """Save a note's narrative and its proposed results.
 
@@ -163,7 +163,9 @@ def save_note(
     changed since `expected_version`, ValidationError (keyed by "text" or
     "result_<indicator year id>") when a value is refused; nothing is saved then.
     `kind` says where the input came from: Action.Kind.SAVE (the admin's form) or
-    Action.Kind.UPLOAD (a result workbook); the action log keeps it.
+    Action.Kind.UPLOAD (a result workbook); the action log keeps it. `explanations` maps
+    IndicatorYear ids to the staff's explanation of a result (ResultEntry.explanation; years
+    not in it keep theirs); plausibility warnings never refuse a value.
     """
     if kind not in Action.AUTHORING:
         raise ValueError(f"a note is saved from a form or an upload, not by {kind!r}")
@@ -181,6 +183,7 @@ def save_note(
     existing = {entry.indicator_year_id: entry for entry in note.result_entries.select_related("stage")}
     errors: dict[str, list] = {}
     changed: list[tuple[object, str, str]] = []  # (indicator year, before, after)
+    explained: list[dict] = []  # explanations changed (reports.changes.result_item's form)
     for year_id, proposed in results.items():
         year = years.get(int(year_id))
         key = f"result_{year_id}"
@@ -189,19 +192,25 @@ def save_note(
             continue
         entry = existing.get(year.pk)
         before = result_text(year.indicator, entry.value, entry.stage) if entry is not None else NOT_ENTERED
+        explanation_before = entry.explanation if entry is not None else ""
+        explanation = explanation_before if explanations is None else explanations.get(year.pk, explanation_before)
         if proposed is None:
+            # No result, nothing to explain: the entry goes with its explanation (its history keeps both).
             if entry is not None:
                 _stamp(entry, user, kind, at)
                 entry.delete()
                 changed.append((year, before, NOT_ENTERED))
+                if explanation_before:
+                    explained.append(explanation_item(year, explanation_before, ""))
             continue
         value = proposed if isinstance(proposed, Decimal) else None
         stage = None if isinstance(proposed, Decimal) else proposed
-        if entry is not None and entry.value == value and entry.stage_id == getattr(stage, "pk", None):
+        if (entry is not None and entry.value == value and entry.stage_id == getattr(stage, "pk", None)
+                and entry.explanation == explanation):
             continue
         if entry is None:
             entry = ResultEntry(progress_note=note, indicator_year=year)
-        entry.value, entry.stage = value, stage
+        entry.value, entry.stage, entry.explanation = value, stage, explanation
         try:
             entry.full_clean()
         except ValidationError as error:
@@ -209,15 +218,19 @@ def save_note(
             continue
         _stamp(entry, user, kind, at)
         entry.save()
-        changed.append((year, before, result_text(year.indicator, value, stage)))
+        after = result_text(year.indicator, value, stage)
+        if after != before:
+            changed.append((year, before, after))
+        if entry.explanation != explanation_before:
+            explained.append(explanation_item(year, explanation_before, entry.explanation))
     if errors:
         raise ValidationError(errors)
     text_changed = text != note.text
-    if not (changed or text_changed):
+    if not (changed or explained or text_changed):
         return note
     note.text = text
     changed.sort(key=lambda item: (item[0].indicator.slot, item[0].fiscal_year))
-    return _write(note, user, kind, ["text"], at=at, results=[result_item(*item) for item in changed])
+    return _write(note, user, kind, ["text"], at=at, results=[result_item(*item) for item in changed] + explained)
 
 
 @transaction.atomic
