@@ -41,6 +41,7 @@ def keep(screenshot, page, label):
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_staff_submit_all_from_the_start_page(session, world, screenshot, viewport):
     page = session("sato", viewport=viewport)
+    keep(screenshot, page, "start")
     page.get_by_role("link", name="作成中の推進項目をまとめて提出する").click()
     expect(page.get_by_role("heading", name="提出する推進項目（2件）")).to_be_visible()
     ready = page.get_by_role("region", name="提出する推進項目（2件）")
