@@ -141,7 +141,8 @@ def _review_reminders(report: ProgressReport, today: datetime.date) -> list[Remi
     reminders = []
     for user in permissions.reform_office():
         body = render_to_string("reports/email/reminder_review.txt", {
-            "name": person_name(user), "report": report, "notes": waiting,
+            "name": person_name(user), "report": report,
+            "notes": [(note, person_name(note.submitted_by) if note.submitted_by else "") for note in waiting],
             "dashboard_url": _url("admin:reports_progressreport_dashboard", report.pk),
             "settings_url": _url("admin:reports_reminderpreference_mine"),
         })

@@ -61,6 +61,7 @@ def test_seven_days_before_the_deadline(world, report, mailoutbox):
         [review] = to(mailoutbox, f"{reviewer}@city.example.jp")
         assert "審査を待っている記述が2件" in review.subject
         assert SITE + reverse("admin:reports_progressreport_dashboard", args=[report.pk]) in review.body
+        assert "No.1 人事評価制度の充実" in review.body and "提出・shokuin）" in review.body
     assert to(mailoutbox, "admin@city.example.jp") == []
     assert len(mailoutbox) == 3
 
