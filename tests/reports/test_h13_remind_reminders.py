@@ -183,3 +183,25 @@ class RefusingBackend:
     def send_messages(self, messages):
         import smtplib
         raise smtplib.SMTPServerDisconnected("connection refused")
+
+
+def test_rights_on_preferences_and_sent_mails(people):
+    from plans import permissions
+
+    own = ReminderPreference.objects.create(user=people["kodomo"])
+    other = ReminderPreference.objects.create(user=people["shokuin"])
+    assert permissions.can(people["kodomo"], permissions.CHANGE, own)
+    assert not permissions.can(people["kodomo"], permissions.CHANGE, other)
+    assert not permissions.can(people["kodomo"], permissions.VIEW, ReminderPreference)  # no list of everyone's
+    assert not permissions.can(people["reviewer"], permissions.CHANGE, other)
+    assert permissions.can(people["admin"], permissions.CHANGE, other)
+    assert permissions.can(people["reviewer"], permissions.VIEW, SentReminder)
+    assert not permissions.can(people["kodomo"], permissions.VIEW, SentReminder)
+    assert not permissions.can(people["admin"], permissions.CHANGE, SentReminder)  # a record: never edited
+
+
+def test_who_has_not_submitted_takes_a_bounded_number_of_queries(world, report, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        found = reminders.not_submitted_by_department(report)
+        names = [(user.email, note.measure.number) for item in found for user in item.contacts for note in item.notes]
+    assert ("kodomo@city.example.jp", 11) in names
