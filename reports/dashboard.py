@@ -92,7 +92,7 @@ class ReportOverview:
 
     @property
     def not_submitted(self) -> list[ProgressNote]:
-        return [n for n in self.notes if n.status in (ProgressNote.Status.DRAFT, ProgressNote.Status.RETURNED)]
+        return [n for n in self.notes if n.status in ProgressNote.NOT_SUBMITTED]
 
     @property
     def to_review(self) -> list[ProgressNote]:
