@@ -517,7 +517,8 @@ class SentReminder(models.Model):
     """One reminder e-mail sent: the command that sends them (send_reminders) never sends one twice.
 
     `stage` names the occasion within its kind: the days before the deadline the reminder is for
-    ("7"), the week of being overdue ("1", "2", ...), or the day of a review reminder (2024-09-03).
+    and that deadline ("7@2024-09-30"), the week of being overdue and the deadline ("2@2024-09-30"),
+    or the day of a review reminder ("2024-09-03").
     """
 
     class Kind(models.TextChoices):

@@ -109,6 +109,7 @@ def _staff_reminders(report: ProgressReport, today: datetime.date) -> list[Remin
     if stage is None:
         return []
     kind, stage_name = stage
+    stage_name = f"{stage_name}@{report.due_date.isoformat()}"  # a deadline moved is a new one: its reminders again
     notes_of: dict[int, tuple[object, dict[int, ProgressNote]]] = {}
     for outstanding in not_submitted_by_department(report):
         for user in outstanding.contacts:

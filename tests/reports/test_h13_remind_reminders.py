@@ -205,3 +205,15 @@ def test_who_has_not_submitted_takes_a_bounded_number_of_queries(world, report, 
         found = reminders.not_submitted_by_department(report)
         names = [(user.email, note.measure.number) for item in found for user in item.contacts for note in item.notes]
     assert ("kodomo@city.example.jp", 11) in names
+
+
+def test_a_deadline_moved_later_is_reminded_again(world, report, mailoutbox):
+    run(DUE - datetime.timedelta(days=1))
+    report.due_date = DUE + datetime.timedelta(days=14)
+    report.save()
+    run(DUE - datetime.timedelta(days=1))  # the same day: 15 days left now, nothing due
+    run(DUE + datetime.timedelta(days=7))  # 7 days before the new deadline
+    assert [m.subject for m in to(mailoutbox, "kodomo@city.example.jp")] == [
+        f"【経営改革推進計画】提出期限まであと1日です（{report}）",
+        f"【経営改革推進計画】提出期限まであと7日です（{report}）",
+    ]
