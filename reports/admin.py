@@ -6,6 +6,8 @@ Rights come from plans.permissions and every change goes through reports.workflo
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,8 +22,10 @@ from core.formatting import format_value
 from plans import permissions
 from plans.admin import ScopedAdminMixin
 
+from . import admin_reminders  # noqa: F401  (registers the reminder admin)
 from . import dashboard, entry_checks, workflow
 from .admin_forms import NoteForm, ReviewForm, explanation_name, result_rows
+from .admin_submit_all import submit_all_view
 from .history import note_timeline, person_name
 from .models import ProgressNote, ProgressReport
 
@@ -166,6 +170,9 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def get_urls(self):
         return [
+            path("submit-all/", self.admin_site.admin_view(functools.partial(submit_all_view, self)),
+                 name="reports_progressnote_submit_all"),
+        ] + [
             path(f"<path:object_id>/{name}/", self.admin_site.admin_view(getattr(self, f"{name}_view")),
                  name=f"reports_progressnote_{name}")
             for name in self.ENTRY_ACTIONS

@@ -219,9 +219,12 @@ class ProgressNote(NormalizesText, models.Model):
     def __str__(self) -> str:
         return f"{self.report} / {self.measure}"
 
+    # Not yet with the reform office: the department still enters and submits these.
+    NOT_SUBMITTED = (Status.DRAFT, Status.RETURNED)
+
     @property
     def is_editable_status(self) -> bool:
-        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+        return self.status in self.NOT_SUBMITTED
 
     def author_ids(self) -> set[int]:
         """Who entered this note's text or results: they may not approve it (four eyes).
@@ -494,3 +497,63 @@ class PublicContentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"公開内容の版 {self.version}"
+
+
+class ReminderPreference(models.Model):
+    """Whether a user wants the reminder e-mails (reports.reminders); no row means yes.
+
+    Each user changes their own on the admin's 通知の設定 page; administrators change anyone's.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference",
+                                verbose_name="ユーザー")
+    receive_reminders = models.BooleanField(
+        "催促・お知らせのメールを受け取る", default=True,
+        help_text="提出期限が近いとき・過ぎたときの催促と、審査を待つ記述のお知らせです。",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知の設定"
+
+    def __str__(self) -> str:
+        return f"{self.user}の通知の設定"
+
+
+class SentReminder(models.Model):
+    """One reminder e-mail sent: the command that sends them (send_reminders) never sends one twice.
+
+    `stage` names the occasion within its kind: the days before the deadline the reminder is for
+    and that deadline ("7@2024-09-30"), the week of being overdue and the deadline ("2@2024-09-30"),
+    or the day of a review reminder ("2024-09-03").
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "提出期限の前"
+        OVERDUE = "overdue", "提出期限の後"
+        REVIEW = "review", "審査待ち"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name="宛先")
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="sent_reminders",
+                               verbose_name="進捗状況報告")
+    kind = models.CharField("種類", max_length=10, choices=Kind.choices)
+    stage = models.CharField("時点", max_length=20)
+    sent_at = models.DateTimeField("送信日時", default=timezone.now)
+    email = models.EmailField("送信先アドレス")
+    measures = models.JSONField("知らせた推進項目", default=list, blank=True, help_text="事業No.の一覧")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "送信したメール"
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "report", "kind", "stage"],
+                name="sent_reminder_once",
+                violation_error_message="この通知はすでに送信しています。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.stage}）→ {self.user}"

@@ -248,6 +248,53 @@ def submit(user, note: ProgressNote, *, expected_version: int | None = None) -> 
     return _write(note, user, Action.Kind.SUBMIT, ["status", "submitted_by", "submitted_at"], at=at)
 
 
+class NotSubmitted(ValidationError):
+    """submit_all submitted nothing: `refusals` says which notes could not be submitted, and why."""
+
+    def __init__(self, refusals: list[tuple[str, str]]):
+        self.refusals = refusals  # (the measure, the reason), in the order the notes were taken
+        super().__init__([f"{label}: {reason}" for label, reason in refusals])
+
+
+@transaction.atomic
+def submit_all(user, confirmed: Mapping[int, int | None]) -> list[ProgressNote]:
+    """Submit several notes at once, after the user confirmed the list: all of them, or none.
+
+    `confirmed` maps each note's id to the version the user saw on the confirmation page. Each
+    note goes through `submit`, so the same rights, checks, history records and action rows apply
+    as when it is submitted alone. All or nothing: if any note cannot be submitted (a colleague
+    submitted or changed it meanwhile, its text is empty, it is not the user's), nothing is, and
+    NotSubmitted names every such note, so the user confirms the list again as it now is.
+    Locks are taken in one fixed order, as `submit` takes them: the reports by id, then the notes
+    by id, so two bulk submissions, or a bulk and a single one, never wait on each other in a circle.
+    """
+    ids = sorted({int(pk) for pk in confirmed})
+    if not ids:
+        raise ValidationError("提出する推進項目がありません。")
+    report_ids = sorted(set(ProgressNote.objects.filter(pk__in=ids).values_list("report_id", flat=True)))
+    list(ProgressReport.objects.select_for_update().filter(pk__in=report_ids).order_by("pk"))
+    notes = list(
+        ProgressNote.objects.select_for_update(of=("self",)).select_related("measure").filter(pk__in=ids).order_by("pk")
+    )
+    expected = {int(pk): version for pk, version in confirmed.items()}
+    refusals: list[tuple[str, str]] = [
+        (f"ID {pk}", "この推進項目の記述が見つかりません。") for pk in sorted(set(ids) - {n.pk for n in notes})
+    ]
+    submitted = []
+    for note in sorted(notes, key=lambda n: (n.report_id, n.measure.number)):
+        try:
+            submitted.append(submit(user, note, expected_version=expected[note.pk]))
+        except EditConflict as conflict:
+            refusals.append((str(note.measure), conflict.message.split("。")[0] + "。内容を確かめてください。"))
+        except permissions.NotAllowed as refused:
+            refusals.append((str(note.measure), refused.message))
+        except ValidationError as refused:
+            refusals.append((str(note.measure), " ".join(refused.messages)))
+    if refusals:
+        raise NotSubmitted(refusals)  # leaving the transaction: every submission above is undone
+    return submitted
+
+
 @transaction.atomic
 def return_with_comment(user, note: ProgressNote, comment: str, *, expected_version: int | None = None) -> ProgressNote:
     """Send a submitted (or approved, not yet published) note back to its department, saying why."""
