@@ -246,7 +246,8 @@ def publish_report(report: ProgressReport, *, user=None, unapproved: str | None 
                                "unapproved_measures"])
     del report._history_date
     public = list(report.notes.filter(status=ProgressNote.Status.APPROVED).values_list("pk", flat=True))
-    Action.objects.record(Action.Kind.PUBLISH, user, report=report, at=at,
-                          changes={"results": results, "public_notes": public,
-                                   "unapproved_measures": report.unapproved_measures})
+    changes = {"results": results, "public_notes": public}
+    if report.unapproved_measures:  # what the person chose for the unapproved measures
+        changes["unapproved_measures"] = report.unapproved_measures
+    Action.objects.record(Action.Kind.PUBLISH, user, report=report, at=at, changes=changes)
     return report
