@@ -310,3 +310,29 @@ def test_publication_without_a_person_keeps_the_older_page(report, people):
     report.refresh_from_db()
     assert report.unapproved_measures == ""
     assert ProgressReport.objects.get(pk=report.pk).is_published
+
+
+@pytest.mark.parametrize("choice", ["omit", "not_submitted"])
+def test_the_report_workbook_honours_the_choice(report, people, choice):
+    import io
+
+    from openpyxl import load_workbook
+
+    from exchange.report_workbook import report_workbook
+
+    approved_note(people, report, 2, "承認済みの記述です。")
+    workflow.publish(people["reviewer"], report, unapproved=choice)
+    report.refresh_from_db()
+    workbook = load_workbook(io.BytesIO(report_workbook(report)), read_only=True)
+    try:
+        names = workbook.sheetnames
+        if choice == "omit":
+            assert names == ["一覧", "No.2"]
+            numbers = {row[0] for row in workbook["一覧"].iter_rows(min_row=3, values_only=True)}
+            assert numbers == {2}
+        else:
+            assert len(names) == 16
+            texts = [cell for row in workbook["No.1"].iter_rows(values_only=True) for cell in row if cell]
+            assert any(str(text).startswith("【未提出】") for text in texts)
+    finally:
+        workbook.close()
