@@ -282,13 +282,12 @@ def test_republishing_shows_a_japanese_page_with_a_way_back(client, report, peop
         assert 'id="user-tools"' in page  # the admin's look
 
 
-def test_a_refused_publication_is_a_japanese_page(client, report, people):
+def test_staff_cannot_reach_the_publish_page(client, report, people):
     client.force_login(people["shokuin"])
-    response = client.get(publish_url(report))
-    # Staff do not see reports' admin at all (404 outside their scope) or are refused in Japanese.
-    assert response.status_code in (403, 404)
-    if response.status_code == 403:
-        assert "この操作はできません" in response.content.decode()
+    assert client.get(publish_url(report)).status_code == 404  # reports are outside their scope
+    assert client.post(publish_url(report), {"unapproved": "omit"}).status_code == 404
+    report.refresh_from_db()
+    assert not report.is_published
 
 
 def test_refused_note_action_is_a_japanese_page(client, resubmitted, people):
@@ -336,3 +335,22 @@ def test_the_report_workbook_honours_the_choice(report, people, choice):
             assert any(str(text).startswith("【未提出】") for text in texts)
     finally:
         workbook.close()
+
+
+def test_preview_and_not_submitted_report_are_valid_html(client, report, people, tmp_path):
+    import json
+    import subprocess
+
+    from tests.public.test_html_validity import checker
+
+    command = checker()
+    approved_note(people, report, 2, "承認済みの記述です。")
+    client.force_login(people["reviewer"])
+    (tmp_path / "preview.html").write_bytes(client.get(preview_url(report)).content)
+    (tmp_path / "preview-omit.html").write_bytes(client.get(preview_url(report, "omit")).content)
+    workflow.publish(people["reviewer"], report, unapproved="not_submitted")
+    (tmp_path / "published.html").write_bytes(client.get(public_url(report)).content)
+    run = subprocess.run([*command, *map(str, sorted(tmp_path.glob("*.html")))], capture_output=True, text=True,
+                         timeout=300)
+    messages = json.loads(run.stderr or run.stdout)["messages"]
+    assert [m for m in messages if m.get("type") in {"error", "non-document-error"}] == []
