@@ -280,6 +280,8 @@ def test_republishing_shows_a_japanese_page_with_a_way_back(client, report, peop
         assert "すでに公表されています" in page and "Forbidden" not in page
         assert f'href="{dashboard}"' in page and "進捗の一覧に戻る" in page
         assert 'id="user-tools"' in page  # the admin's look
+    response = client.get(preview_url(report))  # nothing to preview once published
+    assert response.status_code == 403 and "すでに公表されています" in response.content.decode()
 
 
 def test_staff_cannot_reach_the_publish_page(client, report, people):
