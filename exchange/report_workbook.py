@@ -69,8 +69,10 @@ class _ReportData:
         if self.published:
             published = publication.published_report(report)
             self.plan = published.plan
-            self.measures = published.measures
-            notes = publication.public_notes().filter(report=report)
+            notes = list(publication.public_notes().filter(report=report))
+            # As the report's page: measures left out when publishing are left out here too.
+            shown = publication.measures_shown(report, [m.pk for m in published.measures], {n.measure_id for n in notes})
+            self.measures = [measure for measure in published.measures if measure.pk in shown]
             grading = published.grading
         else:  # the draft: the plan's figures with the proposed results, graded as of the report's date
             plan = report.plan
@@ -158,6 +160,8 @@ def _measure_sheet(workbook: Workbook, data: _ReportData, measure) -> None:
     narrative = note.text if note else ""
     if note and not data.published and note.status != ProgressNote.Status.APPROVED:
         narrative = f"【{note.get_status_display()}】\n{narrative}"
+    elif note is None and report.unapproved_measures == ProgressReport.Unapproved.NOT_SUBMITTED:
+        narrative = "【未提出】公表の時点で経営改革課の承認を受けていません。"
     long_text(caption, narrative)
 
 

@@ -195,7 +195,14 @@ def report_measure(entry, *, fiscal_year_label: str) -> SafeString:
         parts.append(year_table(view, table_id=f"{number}-{slot}", caption=f"指標{slot}の目標値と結果（基準日時点）"))
         parts.append("\n")
     parts.append(f"<h4>{escape(fiscal_year_label)}の活動経過・今後の予定</h4>\n")
-    parts.append(linebreaks(entry.note.text, autoescape=True) if entry.note else "<p>この報告には掲載していません。</p>")
+    if entry.note:
+        parts.append(linebreaks(entry.note.text, autoescape=True))
+    elif entry.not_submitted:  # chosen when publishing: say so rather than leave the measure out
+        parts.append('<p><span class="tag tag--state">未提出</span> '
+                     "この推進項目の活動経過・今後の予定は、公表の時点で経営改革課の承認を受けていません。"
+                     "指標の結果は、それまでに公表した値です。</p>")
+    else:
+        parts.append("<p>この報告には掲載していません。</p>")
     parts.append("\n</section>")
     return SafeString("".join(parts))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
@@ -26,12 +26,20 @@ from . import admin_reminders  # noqa: F401  (registers the reminder admin)
 from . import dashboard, entry_checks, workflow
 from .admin_forms import NoteForm, ReviewForm, explanation_name, result_rows
 from .admin_submit_all import submit_all_view
-from .history import note_timeline, person_name
+from .history import changes_since_return, note_timeline, person_name
 from .models import ProgressNote, ProgressReport
 
 
 def status_tag(note: ProgressNote) -> str:
     return format_html('<span class="status-tag status-{}">{}</span>', note.status, note.get_status_display())
+
+
+def refused(request, message: str, *, back_url: str, back_label: str) -> TemplateResponse:
+    """A refused action as a page in the admin's look, in Japanese, with a way back (status 403),
+    rather than Django's bare 403."""
+    context = {**admin.site.each_context(request), "title": "この操作はできません", "message": message,
+               "back_url": back_url, "back_label": back_label}
+    return TemplateResponse(request, "admin/reports/refused.html", context, status=403)
 
 
 # --- progress reports: opened, watched and published by the reform office ---------------------
@@ -102,24 +110,44 @@ class ProgressReportAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/reports/progressreport/dashboard.html", context)
 
     def publish_view(self, request, object_id):
+        """Confirm and publish: a preview, the unapproved measures and the required choice of what
+        happens to them; afterwards, a link to the public page."""
         report = self._report(request, object_id)
+        dashboard_url = reverse("admin:reports_progressreport_dashboard", args=[report.pk])
+        if report.is_published:
+            return refused(request, f"{report}はすでに公表されています。公表した報告は、もう一度公表することも変更することもできません。",
+                           back_url=dashboard_url, back_label="進捗の一覧に戻る")
         if not permissions.can(request.user, permissions.PUBLISH, report):
-            raise PermissionDenied(permissions.reason_refused(request.user, permissions.PUBLISH, report))
+            return refused(request, permissions.reason_refused(request.user, permissions.PUBLISH, report),
+                           back_url=dashboard_url, back_label="進捗の一覧に戻る")
+        error = None
+        choice = request.POST.get("unapproved", "")
         if request.method == "POST":
             try:
-                workflow.publish(request.user, report)
-            except (ValueError, ValidationError, permissions.NotAllowed) as error:
-                self.message_user(request, getattr(error, "message", None) or str(error), messages.ERROR)
-                return HttpResponseRedirect(reverse("admin:reports_progressreport_dashboard", args=[report.pk]))
-            self.message_user(request, f"{report}を公表しました。承認済みの記述と結果が公開サイトに表示されます。",
-                              messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:reports_progressreport_dashboard", args=[report.pk]))
+                report = workflow.publish(request.user, report, unapproved=choice)
+            except ValidationError as refusal:
+                error = " ".join(m for ms in getattr(refusal, "message_dict", {"": refusal.messages}).values() for m in ms)
+            except (ValueError, permissions.NotAllowed) as refusal:
+                return refused(request, getattr(refusal, "message", None) or str(refusal),
+                               back_url=dashboard_url, back_label="進捗の一覧に戻る")
+            else:
+                if report.plan.published_at is None:  # its plan is not public yet: no page to link to
+                    done = format_html("{}を公表しました。計画がまだ公開されていないため、公開サイトには計画の公開後に表示されます。", report)
+                else:
+                    done = format_html(
+                        '{}を公表しました。承認済みの記述と結果が公開サイトに表示されます。<a href="{}">公開サイトでこの報告を見る</a>',
+                        report, reverse("public:report", args=[report.plan.slug, report.as_of]))
+                self.message_user(request, done, messages.SUCCESS)
+                return HttpResponseRedirect(dashboard_url)
         context = {
             **self.admin_site.each_context(request),
             "title": f"{report}を公表する",
             "opts": self.model._meta,
             "report": report,
             "overview": dashboard.report_overview(report),
+            "choices": ProgressReport.Unapproved.choices,
+            "choice": choice,
+            "error": error,
         }
         return TemplateResponse(request, "admin/reports/progressreport/publish_confirm.html", context)
 
@@ -250,6 +278,8 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         if request.method != "POST":  # an action URL opened directly: the page it belongs to (404 if none)
             return HttpResponseRedirect(self._page_url(self._note(request, object_id).pk))
         note = self._allowed(request, object_id, action)
+        if not isinstance(note, ProgressNote):
+            return note  # refused
         rows = result_rows(note)
         return self._perform(request, note, act, "form", lambda data: NoteForm(note, rows, data=data), rows=rows)
 
@@ -257,13 +287,17 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(self._page_url(self._note(request, object_id).pk))
         note = self._allowed(request, object_id, action)
+        if not isinstance(note, ProgressNote):
+            return note  # refused
         return self._perform(request, note, act, "review_form", lambda data: ReviewForm(data=data))
 
-    def _allowed(self, request, object_id, action) -> ProgressNote:
-        """The note (404 outside the user's scope), if the user may do `action` to it (else 403, saying why)."""
+    def _allowed(self, request, object_id, action):
+        """The note (404 outside the user's scope), if the user may do `action` to it, else the refusal
+        page saying why (403), with a way back to the note."""
         note = self._note(request, object_id)
         if not permissions.can(request.user, action, note):
-            raise PermissionDenied(permissions.reason_refused(request.user, action, note))
+            return refused(request, permissions.reason_refused(request.user, action, note),
+                           back_url=self._page_url(note.pk), back_label="この推進項目のページに戻る")
         return note
 
     def _perform(self, request, note, act, form_key, make_form, **page):
@@ -350,6 +384,9 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 else None
             ),
             "previous": previous,
+            # What changed since the reviewer returned it: for those who review it again.
+            "since_return": (changes_since_return(note)
+                             if rights[permissions.RETURN] or rights[permissions.APPROVE] else None),
             "days_left": dashboard.days_left(note.report),
             "has_view_permission": True,
             "check_url": reverse("admin:reports_progressnote_check", args=[note.pk]),

@@ -43,12 +43,12 @@ def _figures(year, result) -> YearValues:
     value = result if isinstance(result, Decimal) else None
     stage = None if result is None or isinstance(result, Decimal) else result
     return YearValues(year.indicator, year.fiscal_year, year.target_status, year.target_value, year.target_stage,
-                      value, stage)
+                      value, stage, year.indicator_id)
 
 
 def _official(year) -> YearValues:
     return YearValues(year.indicator, year.fiscal_year, year.target_status, year.target_value, year.target_stage,
-                      year.result_value, year.result_stage)
+                      year.result_value, year.result_stage, year.indicator_id)
 
 
 def check_rows(note, rows: list[IndicatorRows], proposed: Mapping[int, object]) -> dict[int, RowCheck]:

@@ -1,6 +1,7 @@
 """Who changed what, when, before and after: read from the action log, and the history of public content.
 
 - changes_since(note, version): what others changed in a note since a version (for edit conflicts);
+- changes_since_return(note): what the department changed since the reform office returned it (for reviewers);
 - note_timeline(note): a note's whole history, its proposed results included, for reviewers;
 - measure_last_updated(measure): when a measure's public content last changed, for the public
   pages (from django-simple-history's records).
@@ -18,6 +19,8 @@ from itertools import chain
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from core.textdiff import inline_diff
 
 from indicators import presentation
 from indicators.models import Indicator, IndicatorYear, MilestoneStage
@@ -61,6 +64,27 @@ def _result_changes(changes: dict, measure_id: int) -> list[Change]:
     ]
 
 
+def _net_changes(actions) -> tuple[dict[str, list], list[Change]]:
+    """What `actions` (in order) changed, each from its value before the first to its value after the
+    last: the note's fields by name ([before, after], stored values) and the results (one changed and
+    changed back left out), in the page's order."""
+    fields: dict[str, list] = {}  # name -> [value before, value now]
+    results: dict[tuple, list] = {}  # (indicator year id, field) -> [label, value before, value now]
+    for action in actions:
+        for name, _ in NOTE_FIELDS:
+            if name in action.changes:
+                change = action.changes[name]
+                fields.setdefault(name, [change["before"], None])[1] = change["after"]
+        for item in action.changes.get("results", ()):
+            # A result and its explanation (field "explanation") are two changes of one indicator year.
+            key = (item["indicator_year"], item.get("field", ""))
+            seen = results.setdefault(key, [item["label"], item["before"], None])
+            seen[0], seen[2] = item["label"], item["after"]
+    return fields, [
+        Change(label, before, after) for _, (label, before, after) in sorted(results.items()) if before != after
+    ]
+
+
 def changes_since(note: ProgressNote, version: int) -> EditConflict:
     """An EditConflict saying who changed the note since `version`, when, and what (before → after).
 
@@ -72,27 +96,63 @@ def changes_since(note: ProgressNote, version: int) -> EditConflict:
     )
     names = list(dict.fromkeys(person_name(action.user) for action in actions))
     changed_at = actions[-1].at if actions else None
-    fields: dict[str, list] = {}  # name -> [value at `version`, value now]
-    results: dict[tuple, list] = {}  # (indicator year id, field) -> [label, value at `version`, value now]
-    for action in actions:
-        for name, _ in NOTE_FIELDS:
-            if name in action.changes:
-                change = action.changes[name]
-                fields.setdefault(name, [change["before"], None])[1] = change["after"]
-        for item in action.changes.get("results", ()):
-            # A result and its explanation (field "explanation") are two changes of one indicator year.
-            key = (item["indicator_year"], item.get("field", ""))
-            seen = results.setdefault(key, [item["label"], item["before"], None])
-            seen[0], seen[2] = item["label"], item["after"]
+    fields, results = _net_changes(actions)
     changes = [
         Change(label, _field_text(name, fields[name][0]), _field_text(name, fields[name][1]))
         for name, label in NOTE_FIELDS
         if name in fields and _field_text(name, fields[name][0]) != _field_text(name, fields[name][1])
     ]
-    changes += [
-        Change(label, before, after) for _, (label, before, after) in sorted(results.items()) if before != after
-    ]
-    return EditConflict(names, changed_at, changes)
+    return EditConflict(names, changed_at, changes + results)
+
+
+@dataclass
+class SinceReturn:
+    """What a department changed in a note since the reform office last returned it."""
+
+    returned_at: datetime.datetime
+    returned_by: str
+    comment: str  # the comment it was returned with
+    text_before: str  # the narrative as it was returned
+    text_after: str  # the narrative now
+    results: list[Change]  # results changed since, before → after (one changed and changed back left out)
+
+    @property
+    def text_changed(self) -> bool:
+        return self.text_before != self.text_after
+
+    @property
+    def text_diff(self):
+        """The narrative now, with what changed since the return marked (<del>/<ins>, escaped)."""
+        return inline_diff(self.text_before, self.text_after)
+
+    @property
+    def has_changes(self) -> bool:
+        return self.text_changed or bool(self.results)
+
+
+def changes_since_return(note: ProgressNote) -> SinceReturn | None:
+    """For a note submitted again after being returned: what changed since the return, read from
+    the action log (the return's version, then every action after it: changes_since), never guessed
+    from dates. None when the note was never returned or is not waiting for review."""
+    if note.status != ProgressNote.Status.SUBMITTED:
+        return None
+    returned = (
+        Action.objects.filter(note=note, kind=Action.Kind.RETURN).select_related("user").order_by("-at", "-id").first()
+    )
+    if returned is None or returned.note_version is None:
+        return None
+    fields, results = _net_changes(
+        Action.objects.filter(note=note, note_version__gt=returned.note_version).order_by("at", "id")
+    )
+    before, after = fields.get("text", [note.text, note.text])
+    return SinceReturn(
+        returned_at=returned.at,
+        returned_by=person_name(returned.user),
+        comment=returned.changes.get("review_comment", {}).get("after") or note.review_comment,
+        text_before=before or "",
+        text_after=after or "",
+        results=results,
+    )
 
 
 @dataclass

@@ -90,6 +90,18 @@ class ProgressReport(models.Model):
         "後で計画を直しても、公表済みの報告の表示は変わりません。",
     )
 
+    class Unapproved(models.TextChoices):
+        """What the published report does with measures whose note was not approved (chosen when publishing)."""
+
+        OMIT = "omit", "この報告から外す"
+        NOT_SUBMITTED = "not_submitted", "「未提出」と表示する"
+
+    unapproved_measures = models.CharField(
+        "承認されていない推進項目の扱い", max_length=20, choices=Unapproved.choices, blank=True, default="",
+        editable=False,
+        help_text="公表したときに選んだ扱い。空欄は選ばずに公表した報告（指標だけを掲載し、記述の欄に「掲載していません」と表示）。",
+    )
+
     history = HistoricalRecords(table_name="plans_historicalprogressreport")
     objects = ProgressReportQuerySet.as_manager()
 

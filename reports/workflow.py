@@ -334,8 +334,11 @@ def approve(user, note: ProgressNote, *, expected_version: int | None = None, co
 
 
 @transaction.atomic
-def publish(user, report: ProgressReport) -> ProgressReport:
-    """Publish a report (see reports.publication.publish_report, which records the action), if the user may."""
+def publish(user, report: ProgressReport, *, unapproved: str | None = None) -> ProgressReport:
+    """Publish a report (see reports.publication.publish_report, which records the action), if the user may.
+
+    `unapproved`: what happens to measures not approved (ProgressReport.Unapproved); the admin always
+    passes what the person chose, and publication refuses an empty choice when there are any."""
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     permissions.require(user, permissions.PUBLISH, report)
-    return publication.publish_report(report, user=user)
+    return publication.publish_report(report, user=user, unapproved=unapproved)
