@@ -72,7 +72,8 @@ def department_detail(department: Department, *, today: datetime.date) -> Depart
     """The measures a department is in charge of, plan by plan (newest first), with their latest grades."""
     mine = Measure.objects.filter(assignments__department=department, plan__in=publication.public_plans())
     measures = measures_for_pages(
-        mine.select_related("plan").prefetch_related("plan__grade_bands").order_by("-plan__first_fiscal_year", "number")
+        mine.defer("current_situation", "approach").select_related("plan").prefetch_related("plan__grade_bands")
+        .order_by("-plan__first_fiscal_year", "number")
     )
     indicators = {indicator.pk: indicator for measure in measures for indicator in measure.indicator_list}
     years = figures.read_years(

@@ -73,7 +73,7 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
     results, else the current year. With `pillar`, that pillar alone (the pillar page), its own
     years deciding the headline. Ten queries at most.
     """
-    measures = plan.measures.order_by("number")
+    measures = plan.measures.defer("current_situation", "approach").order_by("number")  # cards show no long text
     pillars = plan.pillars.order_by("number")
     years = achievement.plan_years(plan)
     if pillar is not None:
