@@ -159,7 +159,8 @@ class PdfReport:
     @property
     def css_running_title(self) -> str:
         """The page header, as a CSS string for an @page margin box."""
-        return css_string(f"{self.title}（{self.period_label}） {self.fiscal_year_label} 進捗状況")
+        draft = f"（{DRAFT_MARK}）" if self.is_draft else ""
+        return css_string(f"{self.title}（{self.period_label}） {self.fiscal_year_label} 進捗状況{draft}")
 
     @property
     def css_as_of(self) -> str:
