@@ -11,6 +11,7 @@ never touches your data. Needs WeasyPrint's system libraries and a Japanese font
 """
 
 import argparse
+import importlib
 import io
 import sys
 import time
@@ -39,7 +40,7 @@ def main():
     unavailable = report_pdf.missing_requirements()
     if unavailable is not None:
         sys.exit(f"Cannot make PDFs on this machine: {unavailable.hint}")
-    import weasyprint  # noqa: F401  (loaded once, as a server's worker has it after its first PDF)
+    importlib.import_module("weasyprint")  # loaded once, as a server's worker has it after its first PDF
 
     from bench.large_plans import generate_plan
 

@@ -20,6 +20,7 @@ WeasyPrint embeds (subset). Where either is missing, `missing_requirements()` sa
 from __future__ import annotations
 
 import functools
+import importlib
 import subprocess
 from dataclasses import dataclass, field
 
@@ -64,7 +65,7 @@ def japanese_fonts() -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def _weasyprint_problem() -> str:
     try:
-        import weasyprint  # noqa: F401  (its import loads Pango through cffi)
+        importlib.import_module("weasyprint")  # its import loads Pango through cffi
     except (ImportError, OSError) as error:
         return str(error)
     return ""
