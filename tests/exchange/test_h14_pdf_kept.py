@@ -6,6 +6,7 @@ The builder is replaced by a fast stand-in that counts its calls: what is tested
 and the claim, the same whatever the bytes (tests/exchange/test_h14_pdf_content.py builds real PDFs)."""
 
 import datetime
+import io
 import threading
 
 import pytest
@@ -168,3 +169,16 @@ def test_a_server_without_a_japanese_font_says_what_to_install(client, seed_plan
     page = response.content.decode()
     assert "日本語のフォント" in page and "fonts-noto-cjk" in page
     assert not KeptFile.objects.exists() and not KeptFileBuild.objects.exists()
+
+
+def test_build_report_pdfs_builds_each_published_reports_pdf_once_outside_requests(client, seed_plan, builds, monkeypatch):
+    from django.core.management import call_command
+
+    from exchange import report_pdf
+
+    monkeypatch.setattr(report_pdf, "missing_requirements", lambda: None)
+    call_command("build_report_pdfs", stdout=io.StringIO())
+    call_command("build_report_pdfs", stdout=io.StringIO())  # kept already: nothing to do
+    assert builds == [seed_report(seed_plan).pk]
+    assert client.get(pdf_url(seed_plan)).content == b"%PDF-1.7 report %d build 1" % seed_report(seed_plan).pk
+    assert len(builds) == 1
