@@ -93,9 +93,11 @@ def test_cover_contents_summary_then_a_sheet_per_measure_in_the_sources_order(pa
     sheet = squeeze(pages[sheet_pages[1] - 1] + pages[sheet_pages[1]])
     order = ["取組視点", "5つの柱①ヒト", "事業No.", "推進項目名称", "担当課", "現状と課題", "課題解決に向けた方向性・活動内容",
              "指標①", "年度", "目標値", "結果", "達成率", "評価", "令和5年度の活動経過・今後の予定"]
-    positions = [sheet.find(squeeze(word), sheet.find("取組視点")) for word in order]
-    assert -1 not in positions, dict(zip(order, positions))
-    assert positions == sorted(positions), dict(zip(order, positions))
+    position = 0
+    for word in order:  # each found after the one before it
+        found = sheet.find(squeeze(word), position)
+        assert found >= 0, f"{word} not found after position {position}"
+        position = found + len(squeeze(word))
     assert squeeze(first.full_title) in sheet
 
 
