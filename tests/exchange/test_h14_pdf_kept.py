@@ -180,5 +180,5 @@ def test_build_report_pdfs_builds_each_published_reports_pdf_once_outside_reques
     call_command("build_report_pdfs", stdout=io.StringIO())
     call_command("build_report_pdfs", stdout=io.StringIO())  # kept already: nothing to do
     assert builds == [seed_report(seed_plan).pk]
-    assert client.get(pdf_url(seed_plan)).content == b"%PDF-1.7 report %d build 1" % seed_report(seed_plan).pk
+    assert client.get(pdf_url(seed_plan)).content == f"%PDF-1.7 report {seed_report(seed_plan).pk} build 1".encode()
     assert len(builds) == 1
