@@ -83,6 +83,7 @@ class _ReportData:
             grading = achievement.grade_years(
                 figures, bands=achievement.plan_bands(plan), today=report.as_of, first_fiscal_year=plan.first_fiscal_year
             )
+        self.grading = grading
         self.bands = grading.bands
         self.figures = grading.years
         self.by_indicator: dict[int, list] = {}
