@@ -87,14 +87,15 @@ def _description(indicator, rows: Sequence) -> str:
     return "".join(parts)
 
 
-def indicator_chart(indicator, rows: Sequence, *, chart_id: str) -> SafeString:
-    """An SVG chart of an indicator's target (dashed line) and result (bars) for every year of its rows."""
+def indicator_chart(indicator, rows: Sequence, *, chart_id: str, stages: Sequence | None = None) -> SafeString:
+    """An SVG chart of an indicator's target (dashed line) and result (bars) for every year of its rows.
+    A milestone's `stages` in order, when the caller has them (else they are read)."""
     if not rows:
         return mark_safe("")
     title = f"{indicator.name}の目標値と結果"
     desc = _description(indicator, rows)
     if indicator.is_milestone:
-        stages = list(indicator.stages.all())
+        stages = list(indicator.stages.all() if stages is None else stages)
         levels = len(stages)
         tick_values = list(range(levels + 1))
         tick_labels = ["（未着手）"] + [stage.label for stage in stages]

@@ -13,6 +13,7 @@ it changed: nothing is guessed from history records written close together.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -227,7 +228,8 @@ def _timeline_before_the_log(note: ProgressNote, until: datetime.datetime | None
     return timeline
 
 
-def _last_public_change_sql() -> str:
+@functools.cache  # per database vendor: the statement depends on nothing else
+def _last_public_change_sql(vendor: str) -> str:
     """One statement for measure_last_updated: a row (changed, created) per source of public content.
 
     Written as SQL rather than as six ORM queries: building and compiling those cost a measure
@@ -269,7 +271,7 @@ def measure_last_updated(measure: Measure) -> datetime.datetime | None:
     One query.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_last_public_change_sql(), [measure.pk] * 6 + [ProgressNote.Status.APPROVED.value])
+        cursor.execute(_last_public_change_sql(connection.vendor), [measure.pk] * 6 + [ProgressNote.Status.APPROVED.value])
         rows = [(_as_datetime(changed), _as_datetime(created)) for changed, created in cursor.fetchall()]
     changed = max((at for at, _ in rows if at), default=None)
     return changed or max((at for _, at in rows if at), default=None)

@@ -5,20 +5,19 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from core import fiscal_years
 from indicators import achievement, charts, figures
-from indicators.models import Indicator, IndicatorYear
+from indicators.models import IndicatorYear
 from plans.models import Measure, Plan
 from reports import publication
 from reports.history import measure_last_updated
 from reports.models import ProgressNote, ProgressReport
 
 from .parts import (
-    MeasureView, current_fiscal_year, departments_of, group_by_indicator, has_provisional_name, indicator_views,
-    neighbours,
+    MeasureView, current_fiscal_year, group_by_indicator, has_provisional_name, indicator_views, measures_for_pages,
+    neighbours, stages_by_id,
 )
 
 
@@ -63,24 +62,21 @@ class MeasureDetail:
 
 def measure_detail(plan: Plan, number: int, *, today: datetime.date) -> MeasureDetail | None:
     """Everything a measure's sheet holds, the years graded as of today, its public narratives."""
-    measure = (
-        plan.measures.with_departments()
-        .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.prefetch_related("stages")))
-        .filter(number=number)
-        .first()
-    )
+    found = measures_for_pages(plan.measures.select_related("pillar").filter(number=number))
+    measure = found[0] if found else None
     if measure is None:
         return None
     fiscal_year = current_fiscal_year(plan, today)
     years = figures.read_years(
         IndicatorYear.objects.filter(indicator__measure=measure).order_by("indicator__slot", "fiscal_year"),
-        {indicator.pk: indicator for indicator in measure.indicators.all()},
-        {stage.pk: stage for indicator in measure.indicators.all() for stage in indicator.stages.all()},
+        {indicator.pk: indicator for indicator in measure.indicator_list},
+        stages_by_id(measure.indicator_list),
     )
     grading = achievement.grade_plan(plan, today=today, years=years)
-    views = indicator_views(measure.indicators.all(), group_by_indicator(grading.years), grading.assessments, fiscal_year)
+    views = indicator_views(measure.indicator_list, group_by_indicator(grading.years), grading.assessments, fiscal_year)
     for view in views:
-        view.chart = charts.indicator_chart(view.indicator, view.years, chart_id=f"chart-{view.indicator.slot}")
+        view.chart = charts.indicator_chart(view.indicator, view.years, chart_id=f"chart-{view.indicator.slot}",
+                                            stages=view.indicator.stage_list)
     notes = [
         public_note(note)
         for note in publication.public_notes().filter(measure=measure).select_related("report").order_by("-report__as_of")
@@ -89,7 +85,7 @@ def measure_detail(plan: Plan, number: int, *, today: datetime.date) -> MeasureD
     return MeasureDetail(
         plan=plan,
         measure=measure,
-        view=MeasureView(measure, departments_of(measure.assignments.all()), views),
+        view=MeasureView(measure, measure.department_list, views),
         fiscal_year=fiscal_year,
         fiscal_year_label=fiscal_years.era_name(fiscal_year),
         notes=notes,

@@ -491,7 +491,8 @@ def test_plan_archive_keeps_past_plans_and_their_reports_reachable(client, seed_
 
 def test_report_list_and_report_page(client, seed_plan, today):
     html = get(client, "/plans/2023-2026/reports/")
-    assert squeeze("進捗状況（令和5年9月1日現在）令和5年度15件") in rows_of(html)
+    # Each report row offers its PDF under its own link (exchange.report_pdf).
+    assert squeeze("進捗状況（令和5年9月1日現在）PDF版（進捗状況 令和5年9月1日現在）令和5年度15件") in rows_of(html)
     html = get(client, "/plans/2023-2026/reports/2023-09-01/")
     assert "令和5年度 進捗状況" in html
     assert "<dt>基準日</dt><dd>令和5年9月1日</dd>" in html

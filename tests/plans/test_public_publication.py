@@ -87,7 +87,7 @@ def test_an_unpublished_report_has_no_page(client, planted):
 def test_lists_and_counts_hold_published_reports_and_approved_notes_only(client, planted):
     html = client.get("/plans/2023-2026/reports/").content.decode()
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
-    dates = re.findall(r"reports/(\d{4}-\d{2}-\d{2})/", html)
+    dates = re.findall(r'reports/(\d{4}-\d{2}-\d{2})/"', html)  # the report pages, not their PDFs
     assert dates == ["2024-04-01", "2023-09-01"]
     assert "1件" in rows[1] and "15件" in rows[2]  # only the approved note of 2024-04-01 counts
     home = client.get("/").content.decode()
