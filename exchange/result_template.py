@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from core import fiscal_years
 from core.numbering import circled
 from core.parsing import ParseError, parse_indicator_value, parse_stage
+from core.text import same_text
 from indicators import presentation
 from indicators.models import IndicatorYear, MilestoneStage
 from plans import permissions
@@ -260,7 +261,7 @@ def _read(user, report, workbook, result: ResultUpload) -> None:
             result.problems.append(Problem(NARRATIVES, f"C{number}", "数式は使えません。文章を入力してください。"))
             continue
         text = "" if text is None else str(text).replace("\r\n", "\n").strip()
-        if text != data["note"].text:
+        if not same_text(text, data["note"].text):
             data["text"] = text
             result.changes.append(Change(measure_number, "活動経過・今後の予定", _excerpt(data["note"].text), _excerpt(text)))
     for note_id in [k for k, v in result.notes.items() if v["text"] is None and not v["results"]]:

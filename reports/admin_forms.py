@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.formatting import format_number
+from core.formatting import format_number, shown_places
 from core.parsing import ParseError, parse_indicator_value
 from core.text import LONG_TEXT_MAX_LENGTH, limit_help
 from indicators import presentation
@@ -137,7 +137,8 @@ class NoteForm(WorkflowErrorsMixin, forms.Form):
                         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 16, "autocomplete": "off"}),
                     )
                     self.initial[row.field_name] = (
-                        format_number(entry.value, indicator.decimal_places) if entry and entry.value is not None else ""
+                        format_number(entry.value, shown_places(entry.value, indicator.decimal_places))
+                        if entry and entry.value is not None else ""
                     )
                 self.result_fields.append(row.field_name)
 
