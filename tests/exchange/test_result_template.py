@@ -41,7 +41,7 @@ def test_template_holds_only_the_users_measures_with_targets_locked(report, peop
     assert workbook["結果"].protection.sheet
     validations = workbook["結果"].data_validations.dataValidation
     stage_list = next(v for v in validations if v.type == "list")
-    assert stage_list.formula1 == '"検討80%,条例への反映,実施"'
+    assert stage_list.formula1 == '"未着手,検討80%,条例への反映,実施"'
     numeric = next(v for v in validations if v.type == "decimal")
     assert "G4" in str(numeric.sqref) and numeric.operator == "greaterThanOrEqual"
     assert [r[0].value for r in workbook["活動経過"].iter_rows(min_row=2)] == [1, 2]

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models.signals import post_save
 
 DEFAULT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "seed_plan.json"
 
@@ -38,11 +37,6 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             call_command("loaddata", fixture, verbosity=0)
-            # What a saved indicator gets that loaddata's raw saves skip (a milestone's 未着手 stage:
-            # indicators.receivers), without saving it again; by app label, as plans sits below indicators.
-            Indicator = apps.get_model("indicators", "Indicator")
-            for indicator in Indicator.objects.filter(measure__plan__slug__in=plan_slugs):
-                post_save.send(sender=Indicator, instance=indicator, created=False, raw=False, using="default")
             # loaddata saves raw, which history skips: record the loaded state as
             # each object's first version, so its first edit has a "before".
             call_command("populate_history", auto=True, verbosity=0)
