@@ -71,16 +71,26 @@ class WholeNumberField(forms.IntegerField):
         return super().to_python(unicodedata.normalize("NFKC", text))
 
 
+def with_date_forms(help_text) -> str:
+    """A date field's help text followed by the forms it reads."""
+    help_text = str(help_text or "")
+    if help_text and not help_text.endswith(("。", "）")):
+        help_text += "。"
+    return help_text + fiscal_years.DATE_FORMS_HELP
+
+
 class JapaneseDateField(forms.DateField):
     """A date typed as people type it (2024/9/1, 令和6年9月1日, R6.9.1, full-width too), read by
     core.fiscal_years.parse_date, the one date parser; its help text names the accepted forms."""
 
-    widget = admin_widgets.AdminDateWidget(attrs={"size": 18, "autocomplete": "off"})
+    # A plain text box: the admin's calendar (DateTimeShortcuts.js) writes inline styles, which the
+    # site's Content-Security-Policy refuses, and people type dates here anyway.
+    widget = forms.DateInput(attrs={"class": "vDateField", "size": 18, "autocomplete": "off"})
 
     def __init__(self, **kwargs):
         help_text = kwargs.pop("help_text", "")
         kwargs.setdefault("widget", type(self).widget)
-        super().__init__(help_text=" ".join(t for t in (help_text, fiscal_years.DATE_FORMS_HELP) if t), **kwargs)
+        super().__init__(help_text=with_date_forms(help_text), **kwargs)
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -103,7 +113,7 @@ class JapaneseSplitDateTimeField(forms.SplitDateTimeField):
     def __init__(self, **kwargs):
         help_text = kwargs.pop("help_text", "")
         kwargs.setdefault("widget", admin_widgets.AdminSplitDateTime)
-        super().__init__(help_text=" ".join(t for t in (help_text, fiscal_years.DATE_FORMS_HELP) if t), **kwargs)
+        super().__init__(help_text=with_date_forms(help_text), **kwargs)
         date_field = JapaneseDateField(required=False, error_messages={"invalid": self.error_messages["invalid_date"]})
         date_field.help_text = ""
         self.fields = (date_field, *self.fields[1:])
