@@ -110,7 +110,7 @@ def template_workbook(user, report: ProgressReport) -> bytes:
                 sheet.data_validations.append(choice)
         else:
             value = entry.value if entry else None
-            result = number_cell(sheet, value, unit_number_format(indicator.unit, indicator.decimal_places), protection=OPEN)
+            result = number_cell(sheet, value, unit_number_format(indicator.unit, indicator.result_places), protection=OPEN)
             numeric.add(f"{RESULT_COLUMN}{row_number}")
         sheet.append([indicator.measure.number, text_cell(sheet, indicator.measure.full_title), text_cell(sheet, indicator.slot_label),
                       text_cell(sheet, indicator.name), text_cell(sheet, fiscal_years.era_name(year.fiscal_year)), target, result])

@@ -289,3 +289,20 @@ def test_an_unchanged_upload_previews_and_records_nothing(report, people):
     upload = result_template.read_upload(user, report, edited(template, pad))
     assert upload.ok and upload.changes == []
     assert Action.objects.count() == actions
+
+
+def test_a_decimal_result_is_shown_with_its_decimals_in_workbooks_and_pages(client, report, people):
+    telework = year_of(2, 2, 2023)
+    user = people["shokuin"]
+    note = workflow.save_note(user, note_of(report, 2), expected_version=1, text="記述", results={telework.pk: Decimal("22.5")})
+    template = open_xlsx(result_template.template_workbook(user, report))
+    cell = next(r[6] for r in template["結果"].iter_rows(min_row=2) if (r[0].value, r[2].value, r[4].value) == (2, "②", "令和5年度"))
+    assert (cell.value, cell.number_format) == (22.5, '#,##0.0"%"')  # Excel shows 22.5%, not 23%
+    workflow.approve(people["reviewer"], workflow.submit(user, note))
+    workflow.publish(people["reviewer"], report)
+    response = client.get(reverse("exchange:report-xlsx", args=[report.plan.slug, report.as_of.isoformat()]))
+    workbook = open_xlsx(b"".join(response))
+    formats = [c.number_format for row in workbook.worksheets[0].iter_rows() for c in row if c.value == 22.5]
+    assert formats and all(f == '#,##0.0"%"' for f in formats)
+    page = client.get(reverse("public:measure", args=[report.plan.slug, 2])).content.decode()
+    assert "22.5%" in page
