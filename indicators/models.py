@@ -36,7 +36,8 @@ class Indicator(NormalizesText, models.Model):
         "小数点以下の桁数", default=0, validators=[MaxValueValidator(4)], help_text="表示の桁数（0.28% なら 2）"
     )
     result_decimal_places = models.PositiveSmallIntegerField(
-        "結果の小数点以下の桁数", default=0, validators=[MaxValueValidator(4)],
+        # db_default too: rows written by code that predates the column (older migrations' models) get 0.
+        "結果の小数点以下の桁数", default=0, db_default=0, validators=[MaxValueValidator(4)],
         help_text="結果として入力できる小数点以下の桁数（経営改革課が決めます。22.5% なら 1）。"
         "目標値の表示の桁数より少なくはなりません。",
     )

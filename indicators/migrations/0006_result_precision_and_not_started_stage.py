@@ -40,12 +40,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalindicator',
             name='result_decimal_places',
-            field=models.PositiveSmallIntegerField(default=0, help_text='結果として入力できる小数点以下の桁数（経営改革課が決めます。22.5% なら 1）。目標値の表示の桁数より少なくはなりません。', validators=[django.core.validators.MaxValueValidator(4)], verbose_name='結果の小数点以下の桁数'),
+            field=models.PositiveSmallIntegerField(db_default=0, default=0, help_text='結果として入力できる小数点以下の桁数（経営改革課が決めます。22.5% なら 1）。目標値の表示の桁数より少なくはなりません。', validators=[django.core.validators.MaxValueValidator(4)], verbose_name='結果の小数点以下の桁数'),
         ),
         migrations.AddField(
             model_name='indicator',
             name='result_decimal_places',
-            field=models.PositiveSmallIntegerField(default=0, help_text='結果として入力できる小数点以下の桁数（経営改革課が決めます。22.5% なら 1）。目標値の表示の桁数より少なくはなりません。', validators=[django.core.validators.MaxValueValidator(4)], verbose_name='結果の小数点以下の桁数'),
+            field=models.PositiveSmallIntegerField(db_default=0, default=0, help_text='結果として入力できる小数点以下の桁数（経営改革課が決めます。22.5% なら 1）。目標値の表示の桁数より少なくはなりません。', validators=[django.core.validators.MaxValueValidator(4)], verbose_name='結果の小数点以下の桁数'),
         ),
         migrations.AddConstraint(
             model_name='indicator',
