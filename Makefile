@@ -14,6 +14,8 @@ export DJANGO_DEBUG ?= 1
 .PHONY: run serve bench test setup install migrate seed demo-accounts npm-tools
 
 run: setup demo-accounts
+	@fc-list :lang=ja 2>/dev/null | grep -q . || echo "Report PDFs are off: no Japanese font found (fc-list :lang=ja). Install one: apt-get install fonts-noto-cjk"
+	@$(PY) -c "import weasyprint" 2>/dev/null || echo "Report PDFs are off: WeasyPrint cannot load Pango. Install it: apt-get install libpango-1.0-0 libpangoft2-1.0-0"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production mode (README "Production"): DJANGO_DEBUG off, so DJANGO_SECRET_KEY and

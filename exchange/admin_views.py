@@ -16,10 +16,10 @@ from plans.models import Plan
 from reports.models import ProgressReport
 from reports.workflow import EditConflict
 
-from . import plan_workbook, result_template
+from . import kept_files, outstanding, plan_workbook, report_pdf, result_template
 from .cells import ExportRefused
 from .models import PendingUpload, PendingUploadUnavailable
-from .views import XLSX, _attachment
+from .views import XLSX, _attachment, _inline, pdf_unavailable
 
 # The confirmation form names its pending upload (exchange.models.PendingUpload) in this field.
 PENDING_FIELD = "pending"
@@ -70,8 +70,9 @@ def result_upload(request, report_id):
             text = "; ".join(error.messages) if isinstance(error, ValidationError) else error.message
             messages.error(request, f"保存できませんでした（何も保存していません）：{text}")
         else:
-            messages.success(request, f"{saved}件の推進項目の結果・記述を保存しました。内容を確かめて提出してください。")
-            return redirect("admin:index")
+            messages.success(request, f"{saved}件の推進項目の結果・記述を保存しました。"
+                                      "続けてまとめて提出するか、「提出しないで戻る」で後にできます。")
+            return redirect(reverse("admin:reports_progressnote_submit_all") + f"?report={report.pk}")
         return redirect(request.path)
     if request.method == "POST" and request.FILES.get("workbook"):
         upload = result_template.read_upload(request.user, report, request.FILES["workbook"])
@@ -121,3 +122,31 @@ def plan_export(request, plan_slug):
         return redirect(reverse("admin:plans_plan_change", args=[plan.pk]))
     response = HttpResponse(workbook, content_type=XLSX)
     return _attachment(response, f"計画ブック_{plan.slug}.xlsx")
+
+
+def not_submitted_download(request, report_id, extension):
+    """The reform office's list of departments and measures not yet submitted, with whom to contact."""
+    report = _open_report(report_id)
+    permissions.require(request.user, permissions.VIEW, report)
+    if extension == "xlsx":
+        response = HttpResponse(outstanding.as_xlsx(report), content_type=XLSX)
+    else:
+        response = HttpResponse(outstanding.as_csv(report), content_type="text/csv; charset=utf-8")
+    return _attachment(response, outstanding.filename(report, extension))
+
+
+def report_draft_pdf(request, report_id):
+    """A report's PDF for the reform office's review meeting: marked 案 on every page, built on every
+    download from the live plan, the proposed results and every note, never kept. A published report
+    has its public PDF."""
+    report = get_object_or_404(ProgressReport.objects.select_related("plan"), pk=report_id)
+    permissions.require(request.user, permissions.VIEW, report)
+    if report.is_published:
+        return redirect("exchange:report-pdf", report.plan.slug, report.as_of.isoformat())
+    try:
+        content = kept_files.report_pdf_file(report)
+    except report_pdf.PdfUnavailable as unavailable:
+        return pdf_unavailable(request, unavailable)
+    response = HttpResponse(content, content_type=report_pdf.PDF)
+    response["Cache-Control"] = "private, no-store"  # a draft changes with every entry
+    return _inline(response, report_pdf.report_pdf_filename(report))

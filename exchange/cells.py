@@ -6,6 +6,7 @@ import io
 import logging
 import math
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +16,7 @@ from lxml import etree
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet._reader import WorkSheetParser  # openpyxl's cell parser: to locate a cell it could not read
 from openpyxl.xml.constants import SHARED_STRINGS
@@ -27,6 +29,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="E8E8F8")
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 
 # Excel's limit on the characters of one cell (counted as UTF-16 code units, as Excel counts them).
 CELL_TEXT_LIMIT = 32767
@@ -103,7 +106,7 @@ def safe_csv_text(value: str) -> str:
 # ---------------------------------------------------------------- cells out
 
 def text_cell(sheet, value: str, **style) -> WriteOnlyCell:
-    """A cell that is text whatever it starts with: never stored as a formula, never cut short.
+    """A cell that is text whatever it starts with: never stored as a formula, never cut short, wrapped.
 
     Characters a workbook cannot hold become spaces. A text longer than a cell
     holds raises ExportRefused (openpyxl would cut it silently), and the
@@ -126,6 +129,8 @@ def text_cell(sheet, value: str, **style) -> WriteOnlyCell:
     named = style.pop("style", None)
     if named is not None:
         cell.style = named  # first: a named style resets alignment, protection and quotePrefix
+    elif "alignment" not in style:
+        cell.alignment = WRAP  # every text wraps: a row's height (PrintedSheet) then shows all of it
     for name, setting in style.items():
         setattr(cell, name, setting)
     if value.startswith(FORMULA_TRIGGERS):
@@ -163,6 +168,147 @@ def unit_number_format(unit: str, decimal_places: int) -> str:
     digits = "#,##0" + ("." + "0" * decimal_places if decimal_places else "")
     escaped = workbook_text(unit).replace('"', "")
     return f'{digits}"{escaped}"' if escaped else digits
+
+
+# ---------------------------------------------------------------- printing
+# Neither Excel nor LibreOffice grows a row to fit a wrapped text in merged cells, and Excel does not
+# grow any row of a file it opens: a row without a height prints one line and clips the rest. So every
+# row a workbook writes gets its height here, measured from its texts and its columns' widths.
+
+# A wrapped line's height in points at the default 11pt: Japanese Excel's own row for 游ゴシック 11
+# (LibreOffice's Noto Sans CJK takes about 16pt); and the cell's padding above and below.
+LINE_POINTS = 18.75
+ROW_PADDING = 4.0
+# The tallest row Excel keeps (409pt); a taller text is spread over more rows (rows_of_text).
+MAX_ROW_POINTS = 409.0
+MAX_ROW_LINES = int((MAX_ROW_POINTS - ROW_PADDING) // LINE_POINTS)
+
+
+def text_columns(line: str) -> int:
+    """The columns a line takes in a cell: full-width characters (and those East Asian fonts draw
+    full width, such as ①, ※ and ○) count double, as a column's width counts half-width digits."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line)
+
+
+def line_count(text, width: float) -> int:
+    """The lines a text takes, wrapped in a column (or merged columns) `width` characters wide.
+
+    The one measuring rule for every workbook. A column of width w holds w half-width digits of the
+    workbook's font, less the cell's padding; a Japanese glyph beside them is a little wider than two
+    digits (15px to Calibri's 7 at 11pt in Excel). So 5% and one column are kept back: a measure errs
+    towards a line too many, never one too few.
+    """
+    usable = max(width * 0.95 - 1.0, 1.0)
+    return sum(max(1, math.ceil(text_columns(line) / usable)) for line in str(text or "").split("\n"))
+
+
+def row_height(lines: int) -> float:
+    """The height in points of a row showing `lines` wrapped lines (never above what Excel keeps)."""
+    return min(MAX_ROW_POINTS, max(1, lines) * LINE_POINTS + ROW_PADDING)
+
+
+def rows_of_text(value: str, width: float) -> list[str]:
+    """`value` in pieces that each fit one row `width` characters wide (and one cell); nothing is lost.
+
+    A piece ends at a line break where one is near, else after a sentence's 。, else where the row is full.
+    """
+    pieces = []
+    for piece in split_text(value):
+        while line_count(piece, width) > MAX_ROW_LINES:
+            fits = _fitting_lines(piece, width)
+            cut = piece.rfind("\n", fits // 2, fits)
+            if cut < 0:
+                cut = piece.rfind("。", fits // 2, fits)
+            cut = fits if cut < 0 else cut + 1
+            pieces.append(piece[:cut])
+            piece = piece[cut:]
+        pieces.append(piece)
+    return pieces
+
+
+def _fitting_lines(value: str, width: float) -> int:
+    """How many characters of `value` fit in MAX_ROW_LINES lines `width` characters wide (at least one)."""
+    low, high = 1, len(value)
+    while low < high:  # line_count only grows as the text does
+        middle = (low + high + 1) // 2
+        if line_count(value[:middle], width) <= MAX_ROW_LINES:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+class PrintedSheet:
+    """A write-only sheet whose every row gets the height its texts need, set before the row is written
+    (a write-only sheet writes a row when it is appended: a height set later is lost)."""
+
+    def __init__(self, sheet, widths: list[float]):
+        self.sheet = sheet
+        self.widths = list(widths)
+        self.row = 0
+        for index, width in enumerate(self.widths, 1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+
+    def width(self, first: int, span: int = 1) -> float:
+        """The width of `span` columns from the `first` (0-based); a column past the set ones is Excel's 8.43."""
+        return sum(self.widths[i] if i < len(self.widths) else 8.43 for i in range(first, first + span))
+
+    def append(self, cells: list, *, merge: tuple[int, int] | None = None, lines: int = 1) -> int:
+        """Write a row, at least `lines` lines tall; `merge` (first, last), 0-based, merges those columns.
+
+        Returns the row's number.
+        """
+        self.row += 1
+        # a bare value (a number) sits at the top of its cell, beside texts that start there
+        cells = [_top_cell(self.sheet, value) if isinstance(value, (int, float, Decimal)) else value for value in cells]
+        for index, cell in enumerate(cells):
+            value = getattr(cell, "value", cell)
+            if isinstance(value, str) and value:
+                span = merge[1] - merge[0] + 1 if merge and index == merge[0] else 1
+                lines = max(lines, line_count(value, self.width(index, span)))
+        self.sheet.row_dimensions[self.row].height = row_height(lines)
+        self.sheet.append(cells)
+        if merge:
+            first, last = (get_column_letter(i + 1) for i in merge)
+            self.sheet.merged_cells.add(f"{first}{self.row}:{last}{self.row}")
+        return self.row
+
+
+def _top_cell(sheet, value) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.alignment = TOP
+    return cell
+
+
+def print_on_a4(sheet, *, landscape: bool = False, title_rows: str | None = None, header: str = "") -> None:
+    """A4, as wide as the page (fit to width, as many pages down as it takes), page numbers in the footer,
+    `title_rows` ("1:1") repeated at the top of every page. Call it before a write-only sheet's first row,
+    which writes the sheet's properties (fit to page among them)."""
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE if landscape else Worksheet.ORIENTATION_PORTRAIT
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.5
+    # Room for the page header and footer between the paper's edge and the table (inches).
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.9
+    sheet.page_margins.header = sheet.page_margins.footer = 0.3
+    sheet.print_options.horizontalCentered = True
+    if title_rows:
+        sheet.print_title_rows = title_rows
+    if header:
+        sheet.oddHeader.center.text = page_header(header)
+    sheet.oddFooter.center.text = "&P / &N"
+
+
+# Characters Excel keeps of a page header (it refuses a longer one).
+HEADER_LIMIT = 255
+
+
+def page_header(text: str) -> str:
+    """A page header as Excel takes it: "&" starts a code there (&P is the page number), so it is doubled."""
+    text = workbook_text(text).replace("\n", " ").replace("&", "&&")
+    return text if len(text) <= HEADER_LIMIT else text[: HEADER_LIMIT - 1].rstrip("&") + "…"
 
 
 # ---------------------------------------------------------------- files in

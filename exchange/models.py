@@ -127,6 +127,7 @@ class KeptFile(models.Model):
 
     class Kind(models.TextChoices):
         REPORT_WORKBOOK = "report_workbook", "公表済み進捗状況報告のブック"
+        REPORT_PDF = "report_pdf", "公表済み進捗状況報告のPDF"
         OPENDATA_CSV = "opendata_csv", "オープンデータ（CSV）"
         OPENDATA_JSON = "opendata_json", "オープンデータ（JSON）"
 
@@ -150,6 +151,26 @@ class KeptFile(models.Model):
                 violation_error_message="進捗状況報告のブックは報告を持ちます。",
             ),
         ]
+
+    def __str__(self):
+        return self.key
+
+
+class KeptFileBuild(models.Model):
+    """A kept file being built: whoever inserts the row for a key builds it; everyone else waits for the file.
+
+    A row, not a lock held in a transaction, so that it holds across processes and servers on PostgreSQL and
+    SQLite alike without a transaction open for the length of a build (a large report's PDF takes a minute).
+    A build that died (a worker killed mid-build) leaves its row; after KEPT_FILE_BUILD_TIMEOUT it is taken
+    over (exchange.kept_files.get_or_build_once).
+    """
+
+    key = models.CharField("キー", max_length=200, unique=True)
+    started_at = models.DateTimeField("作成開始日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "作成中の生成ファイル"
+        verbose_name_plural = verbose_name
 
     def __str__(self):
         return self.key

@@ -29,8 +29,8 @@ from reports import content_version
 from reports.models import Action
 
 from .cells import (
-    CELL_TEXT_LIMIT, HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, number_text, read_workbook,
-    sheet_rows, text_cell, unit_number_format,
+    CELL_TEXT_LIMIT, HEADER_FILL, HEADER_FONT, WRAP, PrintedSheet, Problem, is_formula, number_cell, number_text,
+    print_on_a4, read_workbook, sheet_rows, text_cell, unit_number_format,
 )
 
 FORMAT_NAME = "経営改革推進計画 計画ブック"
@@ -60,28 +60,37 @@ MAX_DECIMAL_PLACES = next(v.limit_value for v in Indicator._meta.get_field("deci
                           if isinstance(v, MaxValueValidator))
 # A grade band's lowest rate: DecimalField(max_digits=6, decimal_places=1).
 _RATE_FIELD = GradeBand._meta.get_field("min_rate")
-COLUMN_WIDTHS = {"計画": [14, 80], "推進項目": [8, 8, 40, 24, 60, 60], "柱": [6, 10, 60], "指標": [8, 8, 40, 8, 8, 8, 40, 12, 12, 8, 40]}
+# Sheets up to this wide (in characters) print portrait on A4; wider ones landscape.
+PORTRAIT_WIDTH = 110
+COLUMN_WIDTHS = {"計画": [14, 100], "推進項目": [8, 8, 40, 24, 60, 60], "柱": [6, 10, 60], "指標": [8, 8, 40, 8, 8, 8, 40, 12, 12, 8, 40]}
 
 
 # ---------------------------------------------------------------- export
 
 def export_plan(plan: Plan) -> bytes:
-    """The plan in the plan-workbook format (write-only, so a large plan stays small in memory)."""
+    """The plan in the plan-workbook format (write-only, so a large plan stays small in memory).
+
+    Every sheet prints whole on A4 (cells.PrintedSheet, cells.print_on_a4), its header row on every page.
+    """
     workbook = Workbook(write_only=True)
     format_sheet = workbook.create_sheet("形式")
-    format_sheet.append([text_cell(format_sheet, FORMAT_NAME), text_cell(format_sheet, FORMAT_VERSION)])
+    format_rows = PrintedSheet(format_sheet, [40, 8])
+    # set-up first: a write-only sheet writes its properties with its first row
+    print_on_a4(format_sheet, header=f"{plan.title}（{plan.period_label}）計画ブック")
+    format_rows.append([text_cell(format_sheet, FORMAT_NAME), text_cell(format_sheet, FORMAT_VERSION)])
     sheets = {}
     for title, header in HEADERS.items():
         sheet = workbook.create_sheet(title)
-        for index, width in enumerate(COLUMN_WIDTHS.get(title, [12] * len(header)), 1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
+        rows = PrintedSheet(sheet, COLUMN_WIDTHS.get(title, [12] * len(header)))
         sheet.freeze_panes = "A2"
-        sheet.append([text_cell(sheet, h, font=HEADER_FONT, fill=HEADER_FILL) for h in header])
-        sheets[title] = sheet
+        print_on_a4(sheet, landscape=sum(rows.widths) > PORTRAIT_WIDTH, title_rows="1:1",
+                    header=f"{plan.title}（{plan.period_label}）計画ブック　{title}")
+        rows.append([text_cell(sheet, h, font=HEADER_FONT, fill=HEADER_FILL) for h in header])
+        sheets[title] = rows
 
     def row(title, *values):
-        sheet = sheets[title]
-        sheet.append([text_cell(sheet, v, alignment=WRAP) if isinstance(v, str) else v for v in values])
+        rows = sheets[title]
+        rows.append([text_cell(rows.sheet, v, alignment=WRAP) if isinstance(v, str) else v for v in values])
 
     for label, attribute in PLAN_FIELDS:
         value = getattr(plan, attribute)
@@ -108,7 +117,8 @@ def export_plan(plan: Plan) -> bytes:
         .select_related("indicator__measure", "target_stage")
         .order_by("indicator__measure__number", "indicator__slot", "fiscal_year")
     )
-    sheet = sheets["目標値"]
+    rows = sheets["目標値"]
+    sheet = rows.sheet
     for year in years:
         indicator = year.indicator
         if year.target_status == IndicatorYear.TargetStatus.NOT_APPLICABLE:
@@ -119,7 +129,7 @@ def export_plan(plan: Plan) -> bytes:
             target = text_cell(sheet, year.target_stage.label)
         else:
             target = number_cell(sheet, year.target_value, unit_number_format(indicator.unit, indicator.decimal_places))
-        sheet.append([indicator.measure.number, indicator.slot, text_cell(sheet, year.fiscal_year_label), target])
+        rows.append([indicator.measure.number, indicator.slot, text_cell(sheet, year.fiscal_year_label), target])
     for band in plan.grade_bands.order_by("-min_rate"):
         row("評価区分", band.label, band.min_rate)
     output = io.BytesIO()

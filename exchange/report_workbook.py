@@ -9,13 +9,9 @@ figures and every note, for the reform office's review.
 from __future__ import annotations
 
 import io
-import math
-import unicodedata
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, NamedStyle, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from indicators import achievement, presentation
 from indicators.models import Indicator
@@ -24,7 +20,10 @@ from core.formatting import shown_places
 from reports import publication
 from reports.models import ProgressNote, ProgressReport
 
-from .cells import HEADER_FILL, HEADER_FONT, WRAP, number_cell, split_text, text_cell, unit_number_format, workbook_text
+from .cells import (
+    HEADER_FILL, HEADER_FONT, WRAP, PrintedSheet, number_cell, print_on_a4, rows_of_text, text_cell,
+    unit_number_format,
+)
 
 THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -34,43 +33,16 @@ STYLES = (
     NamedStyle("label", font=HEADER_FONT, fill=HEADER_FILL, alignment=CENTER, border=BOX),
     NamedStyle("text", alignment=WRAP, border=BOX),
     NamedStyle("centered", alignment=CENTER, border=BOX),
-    NamedStyle("boxed", border=BOX),
+    NamedStyle("boxed", alignment=Alignment(vertical="center", wrap_text=True), border=BOX),
+    NamedStyle("wrapped", alignment=WRAP),
 )
 # Measure sheet columns: label, then four columns the texts span (widths in characters).
 SHEET_WIDTHS = [22, 16, 22, 22, 18]
-TEXT_WIDTH = sum(SHEET_WIDTHS[1:])
+TEXT_SPAN = (1, 4)  # B:E
+# Rows repeated at the top of every printed page of a measure: which measure it is.
+MEASURE_TITLE_ROWS = "1:3"
 SUMMARY_HEADER = ["事業No.", "推進項目名称", "柱", "指標", "指標名", "年度", "目標値", "結果", "達成率（%）", "評価"]
 SUMMARY_WIDTHS = [8, 36, 10, 6, 44, 12, 18, 18, 12, 12]
-# Characters Excel keeps of a page header (it refuses a longer one).
-HEADER_LIMIT = 255
-
-
-def _lines(text: str, width: int) -> int:
-    """Lines a text takes in a column `width` characters wide (full-width characters count double)."""
-    total = 0
-    for line in (text or "").split("\n"):
-        columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-        total += max(1, math.ceil(columns / max(width * 1.1, 1)))
-    return total
-
-
-def _header_text(text: str) -> str:
-    """A page header as Excel takes it: "&" starts a code there (&P is the page number), so it is doubled."""
-    text = workbook_text(text).replace("\n", " ").replace("&", "&&")
-    return text if len(text) <= HEADER_LIMIT else text[: HEADER_LIMIT - 1].rstrip("&") + "…"
-
-
-def _print_setup(sheet, header: str) -> None:
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = Worksheet.ORIENTATION_PORTRAIT
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.5
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    sheet.print_options.horizontalCentered = True
-    sheet.oddHeader.center.text = _header_text(header)
-    sheet.oddFooter.center.text = "&P / &N"
 
 
 def _with_proposed_results(years, notes) -> list:
@@ -98,8 +70,10 @@ class _ReportData:
         if self.published:
             published = publication.published_report(report)
             self.plan = published.plan
-            self.measures = published.measures
-            notes = publication.public_notes().filter(report=report)
+            notes = list(publication.public_notes().filter(report=report))
+            # As the report's page: measures left out when publishing are left out here too.
+            shown = publication.measures_shown(report, [m.pk for m in published.measures], {n.measure_id for n in notes})
+            self.measures = [measure for measure in published.measures if measure.pk in shown]
             grading = published.grading
         else:  # the draft: the plan's figures with the proposed results, graded as of the report's date
             plan = report.plan
@@ -110,6 +84,7 @@ class _ReportData:
             grading = achievement.grade_years(
                 figures, bands=achievement.plan_bands(plan), today=report.as_of, first_fiscal_year=plan.first_fiscal_year
             )
+        self.grading = grading
         self.bands = grading.bands
         self.figures = grading.years
         self.by_indicator: dict[int, list] = {}
@@ -141,21 +116,11 @@ def _rate_cell(sheet, assessment, **style):
 
 
 def _measure_sheet(workbook: Workbook, data: _ReportData, measure) -> None:
+    """One measure on its own sheet, so each measure starts a new printed page."""
     sheet = workbook.create_sheet(f"No.{measure.number}")
-    for index, width in enumerate(SHEET_WIDTHS, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    rows = PrintedSheet(sheet, SHEET_WIDTHS)
     report = data.report
-    _print_setup(sheet, f"{data.plan.title}　進捗状況（{report.as_of_label}）")
-    row_number = 0
-
-    def add(cells, height=None, merge: str | None = None):
-        nonlocal row_number
-        row_number += 1
-        sheet.append(cells)
-        if height:
-            sheet.row_dimensions[row_number].height = height
-        if merge:
-            sheet.merged_cells.add(merge.format(r=row_number))
+    print_on_a4(sheet, title_rows=MEASURE_TITLE_ROWS, header=f"{data.plan.title}　進捗状況（{report.as_of_label}）")
 
     def label(text):
         return text_cell(sheet, text, style="label")
@@ -163,28 +128,28 @@ def _measure_sheet(workbook: Workbook, data: _ReportData, measure) -> None:
     def text(value, centered=False):
         return text_cell(sheet, value, style="centered" if centered else "text")
 
-    def long_text(caption, value, minimum=30):
-        # A text longer than a cell holds (32,767 characters) goes on in the rows below, marked （続き）:
-        # it is never cut, and never stops the workbook. Typed input is limited far below that, but a
-        # published report is frozen, and its download must work for whatever text it was published with.
-        for index, piece in enumerate(split_text(value or "")):
-            add([label(caption if index == 0 else f"{caption}（続き）"), text(piece), text(""), text(""), text("")],
-                height=max(minimum, 15 * _lines(piece, TEXT_WIDTH)), merge="B{r}:E{r}")
+    def long_text(caption, value, lines=2):
+        # A text taller than a row may be (or longer than a cell holds) goes on in the rows below,
+        # marked （続き）: it is never cut, and never stops the workbook. Typed input is limited far below
+        # that, but a published report is frozen, and its download must work for whatever text it holds.
+        for index, piece in enumerate(rows_of_text(value or "", rows.width(*TEXT_SPAN))):
+            rows.append([label(caption if index == 0 else f"{caption}（続き）"), text(piece), text(""), text(""), text("")],
+                        merge=(1, 4), lines=lines)
 
-    add([label("取組視点"), text(f"5つの柱{measure.pillar.label}"), text(""), text(""), text("")], merge="B{r}:E{r}")
-    add([label("事業No."), label("推進項目名称"), label(""), label(""), label("担当課")], merge="B{r}:D{r}")
+    rows.append([label("取組視点"), text(f"5つの柱{measure.pillar.label}"), text(""), text(""), text("")], merge=(1, 4))
+    rows.append([label("事業No."), label("推進項目名称"), label(""), label(""), label("担当課")], merge=(1, 3))
     departments = "\n".join(a.department.name for a in measure.assignments.all())
-    add([text(str(measure.number), centered=True), text(measure.full_title), text(""), text(""), text(departments)],
-        height=max(30, 15 * _lines(departments, SHEET_WIDTHS[4])), merge="B{r}:D{r}")
+    rows.append([text(str(measure.number), centered=True), text(measure.full_title), text(""), text(""), text(departments)],
+                merge=(1, 3), lines=2)
     long_text("現状と課題", measure.current_situation)
     long_text("課題解決に向けた方向性・活動内容", measure.approach)
     for indicator in measure.indicators.all():
         name = indicator.name + ("（仮称：原資料で名称が失われたため資料の記述から補ったもの）" if indicator.name_is_provisional else "")
-        long_text(f"指標{indicator.slot_label}", name, minimum=20)
-        add([label("年度"), label("目標値（各年度末時点）"), label("結果"), label("達成率（%）"), label("評価")])
+        long_text(f"指標{indicator.slot_label}", name, lines=1)
+        rows.append([label("年度"), label("目標値（各年度末時点）"), label("結果"), label("達成率（%）"), label("評価")])
         for year in data.by_indicator.get(indicator.pk, []):
             assessment = data.assessments[(indicator.pk, year.fiscal_year)]
-            add([
+            rows.append([
                 text(fiscal_years.era_name(year.fiscal_year), centered=True),
                 _value_cell(sheet, indicator, year, "target", style="boxed"),
                 _value_cell(sheet, indicator, year, "result", style="boxed"),
@@ -192,41 +157,46 @@ def _measure_sheet(workbook: Workbook, data: _ReportData, measure) -> None:
                 text(assessment.label, centered=True),
             ])
         if indicator.note:
-            long_text("注記", indicator.note, minimum=20)
+            long_text("注記", indicator.note, lines=1)
     note = data.notes.get(measure.pk)
     caption = f"{fiscal_years.era_name(report.fiscal_year)}の活動経過・今後の予定"
     narrative = note.text if note else ""
     if note and not data.published and note.status != ProgressNote.Status.APPROVED:
         narrative = f"【{note.get_status_display()}】\n{narrative}"
+    elif note is None and report.unapproved_measures == ProgressReport.Unapproved.NOT_SUBMITTED:
+        narrative = "【未提出】公表の時点で経営改革課の承認を受けていません。"
     long_text(caption, narrative)
 
 
 def _summary_sheet(workbook: Workbook, data: _ReportData) -> None:
     sheet = workbook.create_sheet("一覧")
-    for index, width in enumerate(SUMMARY_WIDTHS, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    rows = PrintedSheet(sheet, SUMMARY_WIDTHS)
     sheet.freeze_panes = "A3"
-    _print_setup(sheet, f"{data.plan.title}　進捗状況 指標一覧（{data.report.as_of_label}）")
-    sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
-    sheet.print_title_rows = "2:2"
+    print_on_a4(sheet, landscape=True, title_rows="2:2",
+                header=f"{data.plan.title}　進捗状況 指標一覧（{data.report.as_of_label}）")
     state = "公表版" if data.published else "未公表（確認用）"
-    sheet.append([text_cell(sheet, f"{data.plan.municipality} {data.plan.title}（{data.plan.period_label}）進捗状況 {data.report.as_of_label}　{state}", font=HEADER_FONT)])
-    sheet.append([text_cell(sheet, h, style="label") for h in SUMMARY_HEADER])
+    title = f"{data.plan.municipality} {data.plan.title}（{data.plan.period_label}）進捗状況 {data.report.as_of_label}　{state}"
+    rows.append([text_cell(sheet, title, font=HEADER_FONT, alignment=WRAP)], merge=(0, len(SUMMARY_WIDTHS) - 1))
+    rows.append([text_cell(sheet, h, style="label") for h in SUMMARY_HEADER])
+
+    def text(value):
+        return text_cell(sheet, value, style="wrapped")
+
     for measure in data.measures:
         for indicator in measure.indicators.all():
             for year in data.by_indicator.get(indicator.pk, []):
                 assessment = data.assessments[(indicator.pk, year.fiscal_year)]
-                sheet.append([
-                    measure.number,
-                    text_cell(sheet, measure.full_title),
-                    text_cell(sheet, measure.pillar.label),
-                    text_cell(sheet, indicator.slot_label),
-                    text_cell(sheet, indicator.name + ("（仮称）" if indicator.name_is_provisional else "")),
-                    text_cell(sheet, fiscal_years.era_name(year.fiscal_year)),
-                    _value_cell(sheet, indicator, year, "target"),
-                    _value_cell(sheet, indicator, year, "result"),
-                    _rate_cell(sheet, assessment),
-                    text_cell(sheet, assessment.label),
+                rows.append([
+                    number_cell(sheet, measure.number, "0", style="wrapped"),
+                    text(measure.full_title),
+                    text(measure.pillar.label),
+                    text(indicator.slot_label),
+                    text(indicator.name + ("（仮称）" if indicator.name_is_provisional else "")),
+                    text(fiscal_years.era_name(year.fiscal_year)),
+                    _value_cell(sheet, indicator, year, "target", style="wrapped"),
+                    _value_cell(sheet, indicator, year, "result", style="wrapped"),
+                    _rate_cell(sheet, assessment, style="wrapped"),
+                    text(assessment.label),
                 ])
 
 

@@ -16,8 +16,8 @@ from decimal import Decimal
 from django.db import transaction
 from openpyxl import Workbook
 from openpyxl.styles import Protection
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.views import Selection
 
 from core import fiscal_years
 from core.numbering import circled
@@ -30,8 +30,8 @@ from reports import workflow
 from reports.models import Action, ProgressNote, ProgressReport, ResultEntry
 
 from .cells import (
-    HEADER_FILL, HEADER_FONT, WRAP, Problem, is_formula, number_cell, number_text, read_workbook, sheet_rows,
-    text_cell, unit_number_format, workbook_text,
+    HEADER_FILL, HEADER_FONT, TOP, WRAP, PrintedSheet, Problem, is_formula, number_cell, number_text, print_on_a4,
+    read_workbook, sheet_rows, text_cell, unit_number_format, workbook_text,
 )
 
 TEMPLATE_NAME = "経営改革推進計画 結果入力ブック"
@@ -68,36 +68,59 @@ def _years_of(notes, report):
     return list(years), entries
 
 
+# What the 形式 sheet tells staff, and what the result cells' validations say to match it: a value
+# cell takes whatever the browser form takes (core.parsing: units, 桁区切り, full-width digits), so it
+# carries an input message and no type check, which Excel would enforce against the instructions.
+INSTRUCTIONS = [
+    "入力のしかた",
+    "「結果」シートの白い欄（結果の列）と「活動経過」シートの白い欄に入力し、保存してから管理画面の「結果入力ブック」からアップロードしてください。",
+    "結果は数値で入力してください。「34,068時間」のように単位や桁区切り（,）を付けても、全角数字で入力しても構いません。",
+    "段階の指標（検討80%・実施など）は、欄を選ぶと出る一覧から段階を選んでください。",
+    "目標値や見出し、事業No.・指標・年度の欄は変更できません。行の順番や数も変えないでください。",
+    "アップロードすると、保存する前にすべての欄を確かめ、変更される内容を一覧で表示します。問題のある欄は場所と理由を示します。",
+    "このシートの1〜2行目は様式を見分けるための情報です。変更しないでください。",
+]
+VALUE_PROMPT_TITLE = "結果（数値）"
+VALUE_PROMPT = "数値を入力してください。「34,068時間」のように単位や桁区切りを付けても、全角数字でも構いません。アップロードのときに確かめます。"
+RESULT_WIDTHS = [8, 36, 6, 44, 12, 18, 18]
+NARRATIVE_WIDTHS = [8, 36, 100]
+
+
 def template_workbook(user, report: ProgressReport) -> bytes:
+    """The template for the user's notes; it opens on 結果 with the first result cell selected."""
     notes = editable_notes(user, report)
     years, entries = _years_of(notes, report)
     note_of = {n.measure_id: n for n in notes}
     workbook = Workbook(write_only=True)
 
     about = workbook.create_sheet("形式")
-    for row in ([TEMPLATE_NAME, TEMPLATE_VERSION], [report.plan.slug, report.as_of.isoformat()],
-                ["この様式の「結果」「活動経過」シートの白い欄に入力し、管理画面からアップロードしてください。"],
-                ["目標値や見出しは変更できません。結果は数値（単位は書いても書かなくても構いません）か、段階の指標は一覧から選んでください。"]):
-        about.append([text_cell(about, str(v)) for v in row])
+    about_rows = PrintedSheet(about, [90, 12])  # both columns on a screen: no scrolling sideways to read
+    print_on_a4(about, header=TEMPLATE_NAME)
+    about_rows.append([text_cell(about, TEMPLATE_NAME), text_cell(about, TEMPLATE_VERSION)])
+    about_rows.append([text_cell(about, report.plan.slug), text_cell(about, report.as_of.isoformat())])
+    for index, line in enumerate(INSTRUCTIONS):
+        about_rows.append([text_cell(about, line, font=HEADER_FONT) if index == 0 else text_cell(about, line)])
 
     sheet = workbook.create_sheet(RESULTS)
-    for index, width in enumerate([8, 36, 6, 44, 12, 18, 18], 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    rows = PrintedSheet(sheet, RESULT_WIDTHS)
     sheet.freeze_panes = "A2"
+    _select(sheet, f"{RESULT_COLUMN}2")
+    print_on_a4(sheet, landscape=True, title_rows="1:1", header=f"{report}　結果")
     sheet.protection.sheet = True  # a help against slips only: the server checks every cell
     sheet.protection.formatColumns = False
-    sheet.append([text_cell(sheet, h, font=HEADER_FONT, fill=HEADER_FILL) for h in RESULT_HEADER])
-    numeric = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                             showErrorMessage=True, errorTitle="入力できない値", error="0以上の数値を入力してください。")
-    sheet.data_validations.append(numeric)
-    row_number = 1
+    sheet.protection.formatRows = False
+    rows.append([text_cell(sheet, h, font=HEADER_FONT, fill=HEADER_FILL) for h in RESULT_HEADER])
+    values = DataValidation(allow_blank=True, showInputMessage=True, showErrorMessage=False,
+                            promptTitle=VALUE_PROMPT_TITLE, prompt=VALUE_PROMPT)
+    sheet.data_validations.append(values)
     for year in years:
         indicator = year.indicator
         note = note_of[indicator.measure_id]
         entry = entries.get((note.pk, year.pk))
-        row_number += 1
+        row_number = rows.row + 1
         if year.target_status == year.TargetStatus.SET and year.target_stage is None:
-            target = number_cell(sheet, year.target_value, unit_number_format(indicator.unit, indicator.decimal_places))
+            target = number_cell(sheet, year.target_value, unit_number_format(indicator.unit, indicator.decimal_places),
+                                 alignment=TOP)
         else:
             target = text_cell(sheet, presentation.target_text(indicator, year))
         if indicator.is_milestone:
@@ -110,22 +133,33 @@ def template_workbook(user, report: ProgressReport) -> bytes:
                 sheet.data_validations.append(choice)
         else:
             value = entry.value if entry else None
-            result = number_cell(sheet, value, unit_number_format(indicator.unit, indicator.result_places), protection=OPEN)
-            numeric.add(f"{RESULT_COLUMN}{row_number}")
-        sheet.append([indicator.measure.number, text_cell(sheet, indicator.measure.full_title), text_cell(sheet, indicator.slot_label),
-                      text_cell(sheet, indicator.name), text_cell(sheet, fiscal_years.era_name(year.fiscal_year)), target, result])
+            result = number_cell(sheet, value, unit_number_format(indicator.unit, indicator.result_places), protection=OPEN,
+                                 alignment=TOP)
+            values.add(f"{RESULT_COLUMN}{row_number}")
+        rows.append([indicator.measure.number, text_cell(sheet, indicator.measure.full_title), text_cell(sheet, indicator.slot_label),
+                     text_cell(sheet, indicator.name), text_cell(sheet, fiscal_years.era_name(year.fiscal_year)), target, result])
 
     narratives = workbook.create_sheet(NARRATIVES)
-    for index, width in enumerate([8, 36, 100], 1):
-        narratives.column_dimensions[get_column_letter(index)].width = width
+    narrative_rows = PrintedSheet(narratives, NARRATIVE_WIDTHS)
+    narratives.freeze_panes = "A2"
+    print_on_a4(narratives, landscape=True, title_rows="1:1", header=f"{report}　活動経過")
     narratives.protection.sheet = True
-    narratives.append([text_cell(narratives, h, font=HEADER_FONT, fill=HEADER_FILL) for h in NARRATIVE_HEADER])
+    narratives.protection.formatRows = False  # a longer text typed here may need a taller row
+    narrative_rows.append([text_cell(narratives, h, font=HEADER_FONT, fill=HEADER_FILL) for h in NARRATIVE_HEADER])
     for note in notes:
-        narratives.append([note.measure.number, text_cell(narratives, note.measure.full_title),
-                           text_cell(narratives, note.text, alignment=WRAP, protection=OPEN)])
+        # a few lines to type in, however short the text is now
+        narrative_rows.append([note.measure.number, text_cell(narratives, note.measure.full_title),
+                               text_cell(narratives, note.text, alignment=WRAP, protection=OPEN)], lines=4)
+    workbook.active = workbook.sheetnames.index(RESULTS)
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+def _select(sheet, cell: str) -> None:
+    """Select the sheet's tab and `cell`, below its frozen header row (the pane Excel puts the cursor in)."""
+    sheet.sheet_view.selection = [Selection(pane="bottomLeft", activeCell=cell, sqref=cell)]
+    sheet.sheet_view.tabSelected = True
 
 
 def _stage_list(stages) -> str | None:

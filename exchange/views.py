@@ -10,7 +10,7 @@ from plans import permissions
 from reports import publication
 from reports.models import ProgressReport
 
-from . import kept_files, opendata
+from . import kept_files, opendata, report_pdf
 from .models import KeptFile
 from .report_workbook import report_filename
 
@@ -83,3 +83,34 @@ def report_download(request, plan_slug, as_of):
         response = _kept_download(request, key, lambda: kept_files.report_workbook_file(report), XLSX)
     return _attachment(response, report_filename(report))
 
+
+
+def pdf_unavailable(request, unavailable: report_pdf.PdfUnavailable) -> HttpResponse:
+    """The page shown instead of a PDF this server cannot make: what the administrator must install."""
+    return render(request, "exchange/pdf_unavailable.html", {"message": unavailable.message}, status=503)
+
+
+def report_pdf_download(request, plan_slug, as_of):
+    """A published report's PDF, for anyone: built on its first request, once, then served as kept.
+    A report not yet published has no PDF here (the reform office gets its draft from the admin)."""
+    try:
+        day = datetime.date.fromisoformat(as_of)
+    except ValueError:
+        raise Http404("日付が正しくありません。")
+    reports = ProgressReport.objects.select_related("plan").defer("published_content")
+    report = get_object_or_404(reports, plan__slug=plan_slug, as_of=day)
+    if not publication.is_public_report(report):
+        raise Http404("この進捗状況報告はまだ公表されていません。")
+    key = kept_files.report_pdf_key(report)
+    try:
+        response = _kept_download(request, key, lambda: kept_files.report_pdf_file(report), report_pdf.PDF)
+    except report_pdf.PdfUnavailable as unavailable:
+        return pdf_unavailable(request, unavailable)
+    return _inline(response, report_pdf.report_pdf_filename(report))
+
+
+def _inline(response: HttpResponse, filename: str) -> HttpResponse:
+    """Opened in the browser's PDF viewer, saved under the report's name."""
+    if response.status_code == 200:
+        response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    return response

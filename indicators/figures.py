@@ -32,13 +32,10 @@ class YearValues:
     target_stage: Any
     result_value: Decimal | None
     result_stage: Any
+    indicator_id: int  # kept rather than read from the indicator: grading asks for it thousands of times a page
 
     TargetStatus: ClassVar = YearFigures.TargetStatus
     fiscal_year_label = YearFigures.fiscal_year_label
-
-    @property
-    def indicator_id(self) -> int:
-        return self.indicator.pk
 
     @property
     def target_stage_id(self) -> int | None:
@@ -60,7 +57,7 @@ def read_years(
     return [
         YearValues(indicators[indicator_id], fiscal_year, target_status, target_value,
                    None if target_stage_id is None else stages[target_stage_id], result_value,
-                   None if result_stage_id is None else stages[result_stage_id])
+                   None if result_stage_id is None else stages[result_stage_id], indicator_id)
         for indicator_id, fiscal_year, target_status, target_value, target_stage_id, result_value, result_stage_id
         in years.values_list(*FIELDS)
         if indicator_id in indicators

@@ -210,6 +210,51 @@ EXCHANGE_MAX_UPLOAD_REQUEST_BYTES = EXCHANGE_MAX_UPLOAD_BYTES + 64 * 1024  # the
 FILE_UPLOAD_MAX_MEMORY_SIZE = max(EXCHANGE_MAX_UPLOAD_REQUEST_BYTES, DATA_UPLOAD_MAX_MEMORY_SIZE)
 CSRF_FAILURE_VIEW = "kisarazu_reform.middleware.csrf_failure"
 
+# E-mail (the reminders of reports/reminders.py, `manage.py send_reminders`). EMAIL_URL names the
+# server in one variable: smtp://user:password@host:587 (STARTTLS: smtp+tls://, TLS from the start:
+# smtps://), console:// (printed), file:///var/mail/reform (one file per message), or the
+# EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS variables one by one.
+# Without either, development prints mails to the console and production uses SMTP on localhost:25.
+def email_settings(url: str) -> dict:
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    backends = {"smtp": "smtp", "smtp+tls": "smtp", "smtps": "smtp", "console": "console", "file": "filebased",
+                "locmem": "locmem", "dummy": "dummy"}
+    if scheme not in backends:
+        raise ImproperlyConfigured(f"EMAIL_URL: unknown scheme {scheme!r} (smtp, smtp+tls, smtps, console, file).")
+    found = {"EMAIL_BACKEND": f"django.core.mail.backends.{backends[scheme]}.EmailBackend"}
+    if scheme == "file":
+        found["EMAIL_FILE_PATH"] = unquote(parts.path)
+    elif backends[scheme] == "smtp":
+        found.update(EMAIL_HOST=parts.hostname or "localhost",
+                     EMAIL_PORT=parts.port or {"smtp": 25, "smtp+tls": 587, "smtps": 465}[scheme],
+                     EMAIL_HOST_USER=unquote(parts.username or ""), EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
+                     EMAIL_USE_TLS=scheme == "smtp+tls", EMAIL_USE_SSL=scheme == "smtps")
+    return found
+
+
+if os.environ.get("EMAIL_URL"):
+    globals().update(email_settings(os.environ["EMAIL_URL"]))
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
+    EMAIL_USE_SSL = env_flag("EMAIL_USE_SSL")
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# The address the site is reached at, for links in e-mails (no trailing slash).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+# Reminders to departments that have not submitted: so many days before a report's deadline
+# (each number once), and once a week (every so many days) while it is overdue.
+REMINDER_DAYS_BEFORE_DUE = sorted({int(day) for day in env_list("REMINDER_DAYS_BEFORE_DUE") or ["7", "1"]}, reverse=True)
+REMINDER_OVERDUE_EVERY_DAYS = max(1, int(os.environ.get("REMINDER_OVERDUE_EVERY_DAYS", "7")))
+
 # Everything to standard output (the process manager or container keeps it), server errors
 # of django.request with their traceback included.
 LOGGING = {

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, QuerySet
 
@@ -252,6 +253,15 @@ def reason_refused(user, action: str, target) -> str | None:
     if label == "reports.publishedindicatoryear":
         return None if action == VIEW and r.is_reviewer else denied
 
+    if label == "reports.reminderpreference":  # everyone keeps their own; administrators anyone's
+        if r.is_administrator:
+            return None
+        own = is_object and target.user_id == user.pk
+        return None if own and action in (VIEW, CHANGE) else denied
+
+    if label == "reports.sentreminder":  # what the reminder command sent: read, never written here
+        return None if action == VIEW and r.is_reviewer else denied
+
     return denied
 
 
@@ -276,3 +286,23 @@ def scope(user, queryset: QuerySet) -> QuerySet:
 
 def department_ids(user) -> frozenset[int]:
     return roles(user).department_ids
+
+
+def department_staff(departments) -> dict[int, list]:
+    """The staff members of each department (active, may log in): whom to ask for its progress."""
+    memberships = (
+        DepartmentMembership.objects.filter(
+            department_id__in=list(departments), user__is_active=True, user__is_staff=True,
+            user__groups__name=STAFF_GROUP,
+        ).select_related("user").order_by("department_id", "user__last_name", "user__first_name", "user__username")
+    )
+    people: dict[int, list] = {}
+    for membership in memberships.distinct():
+        people.setdefault(membership.department_id, []).append(membership.user)
+    return people
+
+
+def reform_office():
+    """The reform office's reviewers (active, may log in): who reviews the notes departments submit."""
+    User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
+    return User.objects.filter(is_active=True, is_staff=True, groups__name=REVIEWER_GROUP).distinct().order_by("pk")

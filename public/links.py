@@ -40,3 +40,14 @@ def pillar(plan_slug: str, number: int) -> str:
 
 def department(pk: int) -> str:
     return url("public:department", pk)
+
+
+@lru_cache(maxsize=1024)
+def _reversed(prefix: str, urlconf, name: str, args: tuple) -> str:
+    return reverse(name, urlconf=urlconf, args=list(args))
+
+
+def page(name: str, *args) -> str:
+    """reverse(name, args=args), reversed once per process for each page: every public page prints
+    the same dozen links to the site's and the plan's pages, and each {% url %} cost a reverse()."""
+    return _reversed(get_script_prefix(), get_urlconf(), name, args)

@@ -11,6 +11,7 @@ output is marked safe.
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
@@ -20,9 +21,15 @@ from indicators import achievement
 from . import links
 
 
+# A page repeats the same few texts thousands of times (令和5年度, 達成, units): each is escaped once.
+_escape_text = lru_cache(maxsize=8192)(html.escape)
+
+
 def escape(value) -> str:
     """What the templates' autoescaping does (conditional_escape: safe strings pass as they are),
     without the wrapper for lazy strings that made it a tenth of a page's time."""
+    if type(value) is str:
+        return _escape_text(value)
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
@@ -34,27 +41,31 @@ PROVISIONAL_TAG = mark_safe(
 
 def no_value(label: str = "") -> SafeString:
     """An empty cell that says so to screen readers too."""
-    return mark_safe(f'<span aria-hidden="true">—</span><span class="visually-hidden">{escape(label or "なし")}</span>')
+    return SafeString(f'<span aria-hidden="true">—</span><span class="visually-hidden">{escape(label or "なし")}</span>')
 
 
 def grade_tag(assessment, rate: str = "") -> SafeString:
     """An assessment (indicators.achievement) as text, never colour alone, with its rate when it has one."""
-    state = "" if assessment.is_grade else " tag--state"
+    return _grade_tag(assessment.tone, assessment.is_grade, assessment.label, rate)
+
+
+@lru_cache(maxsize=4096)  # a few grades and rates, repeated on every row of a page
+def _grade_tag(tone: str, is_grade: bool, label: str, rate: str) -> SafeString:
+    state = "" if is_grade else " tag--state"
     rate_html = f' <span class="grade__rate">達成率 {escape(rate)}</span>' if rate else ""
-    return mark_safe(
-        f'<span class="grade"><span class="tag tag--{escape(assessment.tone)}{state}">{escape(assessment.label)}</span>'
-        f"{rate_html}</span>"
+    return SafeString(
+        f'<span class="grade"><span class="tag tag--{escape(tone)}{state}">{escape(label)}</span>{rate_html}</span>'
     )
 
 
 def indicator_name(indicator) -> SafeString:
     """指標① 名称, tagged 仮称 when the name was derived (name_is_provisional)."""
     tag = f" {PROVISIONAL_TAG}" if indicator.name_is_provisional else ""
-    return mark_safe(f"指標{escape(indicator.slot_label)} {escape(indicator.name)}{tag}")
+    return SafeString(f"指標{escape(indicator.slot_label)} {escape(indicator.name)}{tag}")
 
 
 def link(url: str, text) -> SafeString:
-    return mark_safe(f'<a href="{escape(url)}">{escape(text)}</a>')
+    return SafeString(f'<a href="{escape(url)}">{escape(text)}</a>')
 
 
 def _split_collective(departments) -> tuple[list, list]:
@@ -66,7 +77,7 @@ def department_list(departments, *, empty: str = "") -> SafeString:
     """A measure's departments as a list, the lead marked when there are several sections; 関係各課 as text
     after them (ほか関係各課)."""
     if not departments:
-        return mark_safe(f'<ul class="plain-list"><li>{escape(empty)}</li></ul>') if empty else no_value()
+        return SafeString(f'<ul class="plain-list"><li>{escape(empty)}</li></ul>') if empty else no_value()
     sections, collective = _split_collective(departments)
     lead = '<span class="role">（主担当）</span>' if len(sections) > 1 and sections[0] is departments[0] else ""
     items = [
@@ -74,19 +85,19 @@ def department_list(departments, *, empty: str = "") -> SafeString:
         for i, d in enumerate(sections)
     ]
     items += [f'<li class="collective-departments">{"ほか" if sections else ""}{escape(d.name)}</li>' for d in collective]
-    return mark_safe(f'<ul class="plain-list">{"".join(items)}</ul>')
+    return SafeString(f'<ul class="plain-list">{"".join(items)}</ul>')
 
 
 def grade_list(indicator_views) -> SafeString:
     """Each indicator's grade in the focus year, or that it has no target then."""
     if not indicator_views:
-        return mark_safe("指標なし")
+        return SafeString("指標なし")
     items = "".join(
         f'<li><span class="grade-list__slot">指標{escape(view.indicator.slot_label)}</span> '
         f'{grade_tag(view.focus.assessment, view.focus.rate) if view.focus else _NO_TARGET_THEN}</li>'
         for view in indicator_views
     )
-    return mark_safe(f'<ul class="plain-list grade-list">{items}</ul>')
+    return SafeString(f'<ul class="plain-list grade-list">{items}</ul>')
 
 
 def table_rows(table) -> SafeString:
@@ -110,17 +121,17 @@ def table_rows(table) -> SafeString:
         rows.append(f"<tr {row.attrs.as_html()}>{row_html}</tr>\n")
     if not rows and table.empty_text:
         rows.append(f'<tr><td colspan="{len(table.columns)}">{escape(table.empty_text)}</td></tr>')
-    return mark_safe("".join(rows))
+    return SafeString("".join(rows))
 
 
 def department_links(departments, *, separator: str = "、", empty: str = "") -> SafeString:
     """Each section linked to its page, the lead first; 関係各課 as text after them (「…ほか関係各課」)."""
     if not departments:
-        return mark_safe(empty)
+        return SafeString(empty)
     sections, collective = _split_collective(departments)
     linked = separator.join(f'<a href="{links.department(d.pk)}">{escape(d.name)}</a>' for d in sections)
     rest = "".join(f'{"ほか" if sections else ""}{escape(d.name)}' for d in collective)
-    return mark_safe(f"{linked}{rest}")
+    return SafeString(f"{linked}{rest}")
 
 
 _YEAR_TABLE_HEAD = (
@@ -158,7 +169,7 @@ def year_table(view, *, table_id: str, caption: str) -> SafeString:
         )
     if not rows:
         rows.append('<tr><td colspan="4">年度別の目標値はまだ設定されていません。</td></tr>\n')
-    return mark_safe(
+    return SafeString(
         f'<table class="data-table data-table--stack year-table" id="years-{escape(table_id)}">\n'
         f"<caption>{escape(caption)}</caption>\n{_YEAR_TABLE_HEAD}"
         f'<tbody>\n{"".join(rows)}</tbody>\n</table>'
@@ -184,9 +195,16 @@ def report_measure(entry, *, fiscal_year_label: str) -> SafeString:
         parts.append(year_table(view, table_id=f"{number}-{slot}", caption=f"指標{slot}の目標値と結果（基準日時点）"))
         parts.append("\n")
     parts.append(f"<h4>{escape(fiscal_year_label)}の活動経過・今後の予定</h4>\n")
-    parts.append(linebreaks(entry.note.text, autoescape=True) if entry.note else "<p>この報告には掲載していません。</p>")
+    if entry.note:
+        parts.append(linebreaks(entry.note.text, autoescape=True))
+    elif entry.not_submitted:  # chosen when publishing: say so rather than leave the measure out
+        parts.append('<p><span class="tag tag--state">未提出</span> '
+                     "この推進項目の活動経過・今後の予定は、公表の時点で経営改革課の承認を受けていません。"
+                     "指標の結果は、それまでに公表した値です。</p>")
+    else:
+        parts.append("<p>この報告には掲載していません。</p>")
     parts.append("\n</section>")
-    return mark_safe("".join(parts))
+    return SafeString("".join(parts))
 
 
 # The trend's arrow is decoration (aria-hidden): the word says it, whatever the colour.
@@ -197,7 +215,7 @@ _TREND_TONES = {achievement.IMPROVED: "up", achievement.WORSENED: "down", achiev
 def trend_text(trend) -> SafeString:
     """改善 / 悪化 / 横ばい with an arrow, and the earlier graded year it is measured against."""
     earlier = f"達成率 {escape(trend.previous_rate)}" if trend.previous_rate else escape(trend.previous.label)
-    return mark_safe(
+    return SafeString(
         f'<span class="trend trend--{_TREND_TONES[trend.direction]}"><span aria-hidden="true">{_TREND_ARROWS[trend.direction]}</span> '
         f"{escape(trend.direction)}</span>"
         f'<span class="trend__from">（{escape(trend.previous_label)}：{earlier}）</span>'
@@ -259,4 +277,75 @@ def measure_card(item, *, fiscal_year_label: str, role: str = "") -> SafeString:
     else:
         parts.append('<p class="indicator-glance indicator-glance--none">指標はありません。</p>\n')
     parts.append("</article>")
-    return mark_safe("".join(parts))
+    return SafeString("".join(parts))
+
+
+# --- the summary tables (counts of indicators per grade and state) --------------------------
+
+SCROLL_HINT = '<p class="scroll-hint" aria-hidden="true">表は横にスクロールできます。</p>\n'
+
+
+def _count_cells(summary, *, mark_zero: bool = True) -> str:
+    return "".join(
+        f'<td class="num{" is-zero" if mark_zero and not count else ""}">{count}</td>' for _, count in summary.rows()
+    ) + f'<td class="num">{summary.total}</td>'
+
+
+def _wide_table(table_class: str, table_id: str, caption: str, corner: str, labels, body: str) -> str:
+    headings = "".join(f'<th scope="col" class="num">{escape(label)}</th>' for label in labels)
+    return (
+        f'{SCROLL_HINT}<div class="table-scroll" role="region" aria-labelledby="{escape(table_id)}" tabindex="0">\n'
+        f'<table class="data-table {table_class}">\n<caption id="{escape(table_id)}">{escape(caption)}</caption>\n'
+        f'<thead>\n<tr><th scope="col">{corner}</th>{headings}<th scope="col" class="num">計</th></tr>\n</thead>\n'
+        f"{body}</table>\n</div>\n"
+    )
+
+
+def summary_table(labels, pillar_views, summary, *, plan_slug: str, table_id: str, caption: str) -> SafeString:
+    """Grades and states per pillar and for the whole plan (achievement.rollup)."""
+    rows = "".join(
+        f'<tr><th scope="row">{link(links.pillar(plan_slug, view.pillar.number), view.pillar.label)}</th>'
+        f"{_count_cells(view.summary)}</tr>\n"
+        for view in pillar_views
+    )
+    body = (f"<tbody>\n{rows}</tbody>\n<tfoot>\n<tr><th scope=\"row\">計画全体</th>"
+            f"{_count_cells(summary, mark_zero=False)}</tr>\n</tfoot>\n")
+    return SafeString(_wide_table("summary-table", table_id, caption, "5つの柱", labels, body))
+
+
+def year_summary_table(years, labels, *, headline_is_graded: bool, table_id: str, caption: str) -> SafeString:
+    """Counts per grade and state for every fiscal year (parts.year_summaries); the headline year's
+    row is marked in words, not by colour alone."""
+    rows = []
+    for year in years:
+        marked = year.is_headline and headline_is_graded
+        sub = '<span class="cell-sub">確定した最新の年度</span>' if marked else ""
+        focus = ' class="is-focus"' if year.is_headline else ""
+        rows.append(f'<tr{focus}><th scope="row">{escape(year.label)}{sub}</th>{_count_cells(year.summary)}</tr>\n')
+    body = f"<tbody>\n{''.join(rows)}</tbody>\n"
+    return SafeString(_wide_table("summary-table year-summary-table", table_id, caption, "年度", labels, body))
+
+
+def turned_summary_table(grid, *, corner: str, table_id: str, caption: str) -> SafeString:
+    """A summary table turned for phones (parts.Turned): a row per grade or state, a column per
+    year or pillar; shown instead of the wide tables below 48rem."""
+    def focus(index):
+        return " is-focus" if index == grid.focus else ""
+
+    headings = "".join(
+        f'<th scope="col" class="num{focus(i)}">{link(url, heading) if url else escape(heading)}</th>'
+        for i, (heading, url) in enumerate(grid.columns)
+    )
+    rows = []
+    for n, (label, counts) in enumerate(grid.rows, start=1):
+        total = ' class="is-total"' if n == len(grid.rows) else ""
+        cells = "".join(
+            f'<td class="num{" is-zero" if not count else ""}{focus(i)}">{count}</td>' for i, count in enumerate(counts)
+        )
+        rows.append(f'<tr{total}><th scope="row">{escape(label)}</th>{cells}</tr>\n')
+    return SafeString(
+        f'<div class="summary-turned">\n<table class="data-table summary-table summary-table--turned">\n'
+        f'<caption id="{escape(table_id)}">{escape(caption)}</caption>\n'
+        f'<thead>\n<tr><th scope="col">{escape(corner)}</th>{headings}</tr>\n</thead>\n'
+        f"<tbody>\n{''.join(rows)}</tbody>\n</table>\n</div>\n"
+    )

@@ -6,10 +6,12 @@ Rights come from plans.permissions and every change goes through reports.workflo
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -20,15 +22,25 @@ from core.formatting import format_value
 from plans import permissions
 from plans.admin import ScopedAdminMixin
 
-from . import dashboard, workflow
-from .admin_forms import NoteForm, ReviewForm, result_rows
-from .history import note_timeline, person_name
+from . import admin_reminders  # noqa: F401  (registers the reminder admin)
+from . import dashboard, entry_checks, workflow
+from .admin_forms import NoteForm, ReviewForm, explanation_name, result_rows
+from .admin_submit_all import submit_all_view
+from .history import changes_since_return, note_timeline, person_name
 from .models import ProgressNote, ProgressReport
 from .report_forms import CONFIRM_FIELD, ProgressReportForm, preselected_plan
 
 
 def status_tag(note: ProgressNote) -> str:
     return format_html('<span class="status-tag status-{}">{}</span>', note.status, note.get_status_display())
+
+
+def refused(request, message: str, *, back_url: str, back_label: str) -> TemplateResponse:
+    """A refused action as a page in the admin's look, in Japanese, with a way back (status 403),
+    rather than Django's bare 403."""
+    context = {**admin.site.each_context(request), "title": "この操作はできません", "message": message,
+               "back_url": back_url, "back_label": back_label}
+    return TemplateResponse(request, "admin/reports/refused.html", context, status=403)
 
 
 # --- progress reports: opened, watched and published by the reform office ---------------------
@@ -108,24 +120,44 @@ class ProgressReportAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/reports/progressreport/dashboard.html", context)
 
     def publish_view(self, request, object_id):
+        """Confirm and publish: a preview, the unapproved measures and the required choice of what
+        happens to them; afterwards, a link to the public page."""
         report = self._report(request, object_id)
+        dashboard_url = reverse("admin:reports_progressreport_dashboard", args=[report.pk])
+        if report.is_published:
+            return refused(request, f"{report}はすでに公表されています。公表した報告は、もう一度公表することも変更することもできません。",
+                           back_url=dashboard_url, back_label="進捗の一覧に戻る")
         if not permissions.can(request.user, permissions.PUBLISH, report):
-            raise PermissionDenied(permissions.reason_refused(request.user, permissions.PUBLISH, report))
+            return refused(request, permissions.reason_refused(request.user, permissions.PUBLISH, report),
+                           back_url=dashboard_url, back_label="進捗の一覧に戻る")
+        error = None
+        choice = request.POST.get("unapproved", "")
         if request.method == "POST":
             try:
-                workflow.publish(request.user, report)
-            except (ValueError, ValidationError, permissions.NotAllowed) as error:
-                self.message_user(request, getattr(error, "message", None) or str(error), messages.ERROR)
-                return HttpResponseRedirect(reverse("admin:reports_progressreport_dashboard", args=[report.pk]))
-            self.message_user(request, f"{report}を公表しました。承認済みの記述と結果が公開サイトに表示されます。",
-                              messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:reports_progressreport_dashboard", args=[report.pk]))
+                report = workflow.publish(request.user, report, unapproved=choice)
+            except ValidationError as refusal:
+                error = " ".join(m for ms in getattr(refusal, "message_dict", {"": refusal.messages}).values() for m in ms)
+            except (ValueError, permissions.NotAllowed) as refusal:
+                return refused(request, getattr(refusal, "message", None) or str(refusal),
+                               back_url=dashboard_url, back_label="進捗の一覧に戻る")
+            else:
+                if report.plan.published_at is None:  # its plan is not public yet: no page to link to
+                    done = format_html("{}を公表しました。計画がまだ公開されていないため、公開サイトには計画の公開後に表示されます。", report)
+                else:
+                    done = format_html(
+                        '{}を公表しました。承認済みの記述と結果が公開サイトに表示されます。<a href="{}">公開サイトでこの報告を見る</a>',
+                        report, reverse("public:report", args=[report.plan.slug, report.as_of]))
+                self.message_user(request, done, messages.SUCCESS)
+                return HttpResponseRedirect(dashboard_url)
         context = {
             **self.admin_site.each_context(request),
             "title": f"{report}を公表する",
             "opts": self.model._meta,
             "report": report,
             "overview": dashboard.report_overview(report),
+            "choices": ProgressReport.Unapproved.choices,
+            "choice": choice,
+            "error": error,
         }
         return TemplateResponse(request, "admin/reports/progressreport/publish_confirm.html", context)
 
@@ -176,9 +208,15 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def get_urls(self):
         return [
+            path("submit-all/", self.admin_site.admin_view(functools.partial(submit_all_view, self)),
+                 name="reports_progressnote_submit_all"),
+        ] + [
             path(f"<path:object_id>/{name}/", self.admin_site.admin_view(getattr(self, f"{name}_view")),
                  name=f"reports_progressnote_{name}")
             for name in self.ENTRY_ACTIONS
+        ] + [
+            path("<path:object_id>/check/", self.admin_site.admin_view(self.check_view),
+                 name="reports_progressnote_check"),
         ] + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -197,7 +235,8 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         """Save a draft of the results and the narrative."""
         def act(user, note, form):
             note = workflow.save_note(user, note, expected_version=form.cleaned_data["version"],
-                                      text=form.cleaned_data["text"], results=form.results())
+                                      text=form.cleaned_data["text"], results=form.results(),
+                                      explanations=form.explanations())
             return note, "下書きを保存しました（まだ提出していません）。", self._page_url(note.pk)
         return self._enter(request, object_id, permissions.CHANGE, act)
 
@@ -205,7 +244,8 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         """Save and send to the reform office, in one transaction: both or neither."""
         def act(user, note, form):
             note = workflow.save_note(user, note, expected_version=form.cleaned_data["version"],
-                                      text=form.cleaned_data["text"], results=form.results())
+                                      text=form.cleaned_data["text"], results=form.results(),
+                                      explanations=form.explanations())
             note = workflow.submit(user, note, expected_version=note.version)
             return note, f"{note.measure}を経営改革課に提出しました。", reverse("admin:index")
         return self._enter(request, object_id, permissions.SUBMIT, act)
@@ -226,10 +266,30 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             return note, f"{note.measure}を承認しました。報告の公表時に公開されます。", self._dashboard_url(note)
         return self._review(request, object_id, permissions.APPROVE, act)
 
+    def check_view(self, request, object_id):
+        """The grade and warnings of results as typed, without saving: JSON for the entry page's script
+        (static/reports/result_check.js), from the same parsing, grading and checks as the saved page."""
+        note = self._note(request, object_id)
+        rows = result_rows(note)
+        form = NoteForm(note, rows, data=request.GET)
+        form.is_valid()  # the narrative and version are not sent: only the results' own errors count
+        typed = [name for name in form.result_fields if name in request.GET]
+        proposed = {int(name.removeprefix("result_")): form.cleaned_data.get(name)
+                    for name in typed if name not in form.errors}
+        checks = entry_checks.check_rows(note, rows, proposed)
+        body = {
+            name: ({"error": " ".join(form.errors[name])} if name in form.errors
+                   else checks[int(name.removeprefix("result_"))].as_json())
+            for name in typed
+        }
+        return JsonResponse({"results": body})
+
     def _enter(self, request, object_id, action, act):
         if request.method != "POST":  # an action URL opened directly: the page it belongs to (404 if none)
             return HttpResponseRedirect(self._page_url(self._note(request, object_id).pk))
         note = self._allowed(request, object_id, action)
+        if not isinstance(note, ProgressNote):
+            return note  # refused
         rows = result_rows(note)
         return self._perform(request, note, act, "form", lambda data: NoteForm(note, rows, data=data), rows=rows)
 
@@ -237,13 +297,17 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(self._page_url(self._note(request, object_id).pk))
         note = self._allowed(request, object_id, action)
+        if not isinstance(note, ProgressNote):
+            return note  # refused
         return self._perform(request, note, act, "review_form", lambda data: ReviewForm(data=data))
 
-    def _allowed(self, request, object_id, action) -> ProgressNote:
-        """The note (404 outside the user's scope), if the user may do `action` to it (else 403, saying why)."""
+    def _allowed(self, request, object_id, action):
+        """The note (404 outside the user's scope), if the user may do `action` to it, else the refusal
+        page saying why (403), with a way back to the note."""
         note = self._note(request, object_id)
         if not permissions.can(request.user, action, note):
-            raise PermissionDenied(permissions.reason_refused(request.user, action, note))
+            return refused(request, permissions.reason_refused(request.user, action, note),
+                           back_url=self._page_url(note.pk), back_label="この推進項目のページに戻る")
         return note
 
     def _perform(self, request, note, act, form_key, make_form, **page):
@@ -290,10 +354,15 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         form = form if form is not None else NoteForm(note, rows)
         review_form = review_form if review_form is not None else ReviewForm(initial={"version": note.version})
         entries = {e.indicator_year_id: e for e in note.result_entries.select_related("stage")}
+        # The saved results as they will be published, graded and checked (reports.entry_checks).
+        checks = entry_checks.check_rows(note, rows, {pk: e.stage or e.value for pk, e in entries.items()})
         for group in rows:
             for row in group.years:
                 row.bound = form[row.field_name]
+                row.explanation = form[explanation_name(row.year.pk)] if not group.indicator.is_milestone else None
                 entry = entries.get(row.year.pk)
+                row.entry = entry
+                row.check = checks[row.year.pk]
                 row.entry_text = format_value(group.indicator, entry.value, entry.stage) if entry else ""
         previous = (
             ProgressNote.objects.filter(
@@ -326,8 +395,12 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 else None
             ),
             "previous": previous,
+            # What changed since the reviewer returned it: for those who review it again.
+            "since_return": (changes_since_return(note)
+                             if rights[permissions.RETURN] or rights[permissions.APPROVE] else None),
             "days_left": dashboard.days_left(note.report),
             "has_view_permission": True,
+            "check_url": reverse("admin:reports_progressnote_check", args=[note.pk]),
         }
         return TemplateResponse(request, "admin/reports/progressnote/edit.html", context)
 

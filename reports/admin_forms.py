@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core import fiscal_years
 from core.formatting import format_number, shown_places
 from core.parsing import ParseError, parse_indicator_value
-from core.text import LONG_TEXT_MAX_LENGTH, limit_help
+from core.text import LONG_TEXT_MAX_LENGTH, length_message, limit_help
 from indicators import presentation
 from indicators.models import Indicator, IndicatorYear
 from plans.admin import CleanTextField
 
-from .models import ProgressNote
+from .models import EXPLANATION_MAX_LENGTH, ProgressNote
 
 
 @dataclass
@@ -92,6 +93,21 @@ def long_text_field(label: str, help_text: str, rows: int) -> CleanTextField:
     )
 
 
+def explanation_name(year_id: int) -> str:
+    return f"explanation_{year_id}"
+
+
+def explanation_field(indicator, year) -> CleanTextField:
+    """Why a result that draws a plausibility warning is right (ResultEntry.explanation).
+    Its label does not contain the result's own (指標① 令和5年度の結果), which names the result's field."""
+    return CleanTextField(
+        label=f"説明（指標{indicator.slot_label}・{fiscal_years.era_name(year.fiscal_year)}）",
+        required=False, max_length=EXPLANATION_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"size": 40, "autocomplete": "off", "aria-describedby": f"warnings_{year.pk}"}),
+        error_messages={"max_length": length_message("説明", EXPLANATION_MAX_LENGTH)},
+    )
+
+
 def version_field() -> forms.IntegerField:
     # The version the person started from (optimistic locking); anything else is a stale or crafted page.
     return forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
@@ -140,10 +156,17 @@ class NoteForm(WorkflowErrorsMixin, forms.Form):
                         format_number(entry.value, shown_places(entry.value, indicator.decimal_places))
                         if entry and entry.value is not None else ""
                     )
+                    self.fields[explanation_name(row.year.pk)] = explanation_field(indicator, row.year)
+                    self.initial[explanation_name(row.year.pk)] = entry.explanation if entry else ""
                 self.result_fields.append(row.field_name)
 
     def results(self) -> dict[int, object]:
         return {int(name.removeprefix("result_")): self.cleaned_data.get(name) for name in self.result_fields}
+
+    def explanations(self) -> dict[int, str]:
+        """Indicator year id -> the explanation typed for its result (numeric results only)."""
+        return {int(name.removeprefix("explanation_")): self.cleaned_data.get(name) or ""
+                for name in self.fields if name.startswith("explanation_")}
 
 
 

@@ -44,6 +44,12 @@ def result_item(year, before: str, after: str) -> dict:
     }
 
 
+def explanation_item(year, before: str, after: str) -> dict:
+    """A change to a result's explanation (ResultEntry.explanation), kept with the results' changes."""
+    return {**result_item(year, before, after), "field": "explanation",
+            "label": f"{presentation.result_label(year.indicator, year.fiscal_year)}の説明"}
+
+
 @dataclass
 class EditConflict(Exception):
     """The note changed since the user loaded it: the save is refused, nothing is written."""

@@ -92,7 +92,7 @@ class ReportOverview:
 
     @property
     def not_submitted(self) -> list[ProgressNote]:
-        return [n for n in self.notes if n.status in (ProgressNote.Status.DRAFT, ProgressNote.Status.RETURNED)]
+        return [n for n in self.notes if n.status in ProgressNote.NOT_SUBMITTED]
 
     @property
     def to_review(self) -> list[ProgressNote]:
@@ -114,3 +114,30 @@ def report_overview(report: ProgressReport, today: datetime.date | None = None) 
 
 def reviewer_start() -> list[ReportOverview]:
     return [report_overview(report) for report in open_reports()]
+
+
+@dataclass
+class DraftsToSubmit:
+    """The user's draft notes that "submit all" offers: those with a narrative, and those still without."""
+
+    ready: list[ProgressNote]
+    unwritten: list[ProgressNote]
+
+
+def drafts_to_submit(user, report_id: int | None = None) -> DraftsToSubmit:
+    """Drafts (作成中) of the measures the user's departments are in charge of, in the open reports
+    (or in one of them): what reports.workflow.submit_all is asked to submit after confirmation.
+
+    Returned notes are left out: each is resubmitted on its own page, after reading the reviewer's comment.
+    A draft without a narrative cannot be submitted (workflow.submit refuses it): it is listed apart.
+    """
+    drafts = [
+        note
+        for item in staff_start(user)
+        if report_id is None or item.report.pk == report_id
+        for note in item.to_do
+    ]
+    return DraftsToSubmit(
+        ready=[note for note in drafts if note.text.strip()],
+        unwritten=[note for note in drafts if not note.text.strip()],
+    )

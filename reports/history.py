@@ -1,9 +1,10 @@
 """Who changed what, when, before and after: read from the action log, and the history of public content.
 
 - changes_since(note, version): what others changed in a note since a version (for edit conflicts);
+- changes_since_return(note): what the department changed since the reform office returned it (for reviewers);
 - note_timeline(note): a note's whole history, its proposed results included, for reviewers;
-- measure_last_updated(measure) and last_updated_by_measure(plan): when a measure's public
-  content last changed, for the public pages (from django-simple-history's records).
+- measure_last_updated(measure): when a measure's public content last changed, for the public
+  pages (from django-simple-history's records).
 
 The first two read reports.models.Action, the one row each workflow action writes with what
 it changed: nothing is guessed from history records written close together.
@@ -15,14 +16,18 @@ import datetime
 from dataclasses import dataclass, field
 from itertools import chain
 
-from django.db.models import Max, Q
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from core.textdiff import inline_diff
 
 from indicators import presentation
 from indicators.models import Indicator, IndicatorYear, MilestoneStage
-from plans.models import Measure, MeasureDepartment, Plan
+from plans.models import Measure, MeasureDepartment
 
 from .changes import NOT_ENTERED, NOTE_FIELDS, Change, EditConflict, result_text
-from .models import Action, ProgressNote, ResultEntry
+from .models import Action, ProgressNote, ProgressReport, ResultEntry
 
 
 def person_name(user) -> str:
@@ -59,6 +64,27 @@ def _result_changes(changes: dict, measure_id: int) -> list[Change]:
     ]
 
 
+def _net_changes(actions) -> tuple[dict[str, list], list[Change]]:
+    """What `actions` (in order) changed, each from its value before the first to its value after the
+    last: the note's fields by name ([before, after], stored values) and the results (one changed and
+    changed back left out), in the page's order."""
+    fields: dict[str, list] = {}  # name -> [value before, value now]
+    results: dict[tuple, list] = {}  # (indicator year id, field) -> [label, value before, value now]
+    for action in actions:
+        for name, _ in NOTE_FIELDS:
+            if name in action.changes:
+                change = action.changes[name]
+                fields.setdefault(name, [change["before"], None])[1] = change["after"]
+        for item in action.changes.get("results", ()):
+            # A result and its explanation (field "explanation") are two changes of one indicator year.
+            key = (item["indicator_year"], item.get("field", ""))
+            seen = results.setdefault(key, [item["label"], item["before"], None])
+            seen[0], seen[2] = item["label"], item["after"]
+    return fields, [
+        Change(label, before, after) for _, (label, before, after) in sorted(results.items()) if before != after
+    ]
+
+
 def changes_since(note: ProgressNote, version: int) -> EditConflict:
     """An EditConflict saying who changed the note since `version`, when, and what (before → after).
 
@@ -70,25 +96,63 @@ def changes_since(note: ProgressNote, version: int) -> EditConflict:
     )
     names = list(dict.fromkeys(person_name(action.user) for action in actions))
     changed_at = actions[-1].at if actions else None
-    fields: dict[str, list] = {}  # name -> [value at `version`, value now]
-    results: dict[int, list] = {}  # indicator year id -> [label, value at `version`, value now]
-    for action in actions:
-        for name, _ in NOTE_FIELDS:
-            if name in action.changes:
-                change = action.changes[name]
-                fields.setdefault(name, [change["before"], None])[1] = change["after"]
-        for item in action.changes.get("results", ()):
-            seen = results.setdefault(item["indicator_year"], [item["label"], item["before"], None])
-            seen[0], seen[2] = item["label"], item["after"]
+    fields, results = _net_changes(actions)
     changes = [
         Change(label, _field_text(name, fields[name][0]), _field_text(name, fields[name][1]))
         for name, label in NOTE_FIELDS
         if name in fields and _field_text(name, fields[name][0]) != _field_text(name, fields[name][1])
     ]
-    changes += [
-        Change(label, before, after) for _, (label, before, after) in sorted(results.items()) if before != after
-    ]
-    return EditConflict(names, changed_at, changes)
+    return EditConflict(names, changed_at, changes + results)
+
+
+@dataclass
+class SinceReturn:
+    """What a department changed in a note since the reform office last returned it."""
+
+    returned_at: datetime.datetime
+    returned_by: str
+    comment: str  # the comment it was returned with
+    text_before: str  # the narrative as it was returned
+    text_after: str  # the narrative now
+    results: list[Change]  # results changed since, before → after (one changed and changed back left out)
+
+    @property
+    def text_changed(self) -> bool:
+        return self.text_before != self.text_after
+
+    @property
+    def text_diff(self):
+        """The narrative now, with what changed since the return marked (<del>/<ins>, escaped)."""
+        return inline_diff(self.text_before, self.text_after)
+
+    @property
+    def has_changes(self) -> bool:
+        return self.text_changed or bool(self.results)
+
+
+def changes_since_return(note: ProgressNote) -> SinceReturn | None:
+    """For a note submitted again after being returned: what changed since the return, read from
+    the action log (the return's version, then every action after it: changes_since), never guessed
+    from dates. None when the note was never returned or is not waiting for review."""
+    if note.status != ProgressNote.Status.SUBMITTED:
+        return None
+    returned = (
+        Action.objects.filter(note=note, kind=Action.Kind.RETURN).select_related("user").order_by("-at", "-id").first()
+    )
+    if returned is None or returned.note_version is None:
+        return None
+    fields, results = _net_changes(
+        Action.objects.filter(note=note, note_version__gt=returned.note_version).order_by("at", "id")
+    )
+    before, after = fields.get("text", [note.text, note.text])
+    return SinceReturn(
+        returned_at=returned.at,
+        returned_by=person_name(returned.user),
+        comment=returned.changes.get("review_comment", {}).get("after") or note.review_comment,
+        text_before=before or "",
+        text_after=after or "",
+        results=results,
+    )
 
 
 @dataclass
@@ -163,57 +227,49 @@ def _timeline_before_the_log(note: ProgressNote, until: datetime.datetime | None
     return timeline
 
 
-def last_updated_by_measure(plan: Plan, measure: Measure | None = None) -> dict[int, datetime.datetime]:
-    """When each measure's public content last changed, keyed by measure id.
+def _last_public_change_sql() -> str:
+    """One statement for measure_last_updated: a row (changed, created) per source of public content.
 
-    Public content: the measure's texts and departments, its indicators, stages,
-    targets and official results, and its narrative in a published report (the
-    publication date counts). Drafts and reviews do not: citizens never see them.
-    A record of an object's creation counts only when nothing later does, so a
-    plan loaded from the seed shows its report's publication date, not the day
-    it was loaded. Six queries whatever the plan's size (pass `measure` for one measure).
-    """
-    changed: dict[int, datetime.datetime] = {}
-    created: dict[int, datetime.datetime] = {}
+    Written as SQL rather than as six ORM queries: building and compiling those cost a measure
+    page more than everything else it reads. Table names come from the models."""
+    def table(model):
+        return connection.ops.quote_name(model._meta.db_table)
 
-    def take(rows, into):
-        for measure_id, when in rows:
-            if when and (measure_id not in into or when > into[measure_id]):
-                into[measure_id] = when
+    times = ("MAX(CASE WHEN h.history_type <> '+' THEN h.history_date END), "
+             "MAX(CASE WHEN h.history_type = '+' THEN h.history_date END)")
+    by_indicator = f"JOIN {table(Indicator)} i ON i.id = h.indicator_id WHERE i.measure_id = %s"
+    return " UNION ALL ".join((
+        f"SELECT {times} FROM {table(Measure.history.model)} h WHERE h.id = %s",
+        f"SELECT {times} FROM {table(MeasureDepartment.history.model)} h WHERE h.measure_id = %s",
+        f"SELECT {times} FROM {table(Indicator.history.model)} h WHERE h.measure_id = %s",
+        f"SELECT {times} FROM {table(MilestoneStage.history.model)} h {by_indicator}",
+        f"SELECT {times} FROM {table(IndicatorYear.history.model)} h {by_indicator}",
+        f"SELECT MAX(r.published_at), NULL FROM {table(ProgressNote)} n JOIN {table(ProgressReport)} r"
+        " ON r.id = n.report_id WHERE n.measure_id = %s AND n.status = %s AND r.published_at IS NOT NULL",
+    ))
 
-    def of(history, plan_field, measure_field):
-        rows = history.filter(**{plan_field: plan.pk})
-        return rows.filter(**{measure_field: measure.pk}) if measure is not None else rows
 
-    sources = (
-        (of(Measure.history, "plan_id", "id"), "id"),
-        (of(MeasureDepartment.history, "measure__plan_id", "measure_id"), "measure_id"),
-        (of(Indicator.history, "measure__plan_id", "measure_id"), "measure_id"),
-        (of(MilestoneStage.history, "indicator__measure__plan_id", "indicator__measure_id"), "indicator__measure_id"),
-        (of(IndicatorYear.history, "indicator__measure__plan_id", "indicator__measure_id"), "indicator__measure_id"),
-    )
-    for history, measure_field in sources:
-        rows = list(history.values(measure_field).annotate(
-            changed=Max("history_date", filter=~Q(history_type="+")),
-            created=Max("history_date", filter=Q(history_type="+")),
-        ).values_list(measure_field, "changed", "created"))
-        take(((m, at) for m, at, _ in rows), changed)
-        take(((m, at) for m, _, at in rows), created)
-    published = (
-        of(ProgressNote.objects, "measure__plan_id", "measure_id")
-        .filter(status=ProgressNote.Status.APPROVED, report__published_at__isnull=False)
-        .values("measure_id")
-        .annotate(at=Max("report__published_at"))
-        .values_list("measure_id", "at")
-    )
-    take(published, changed)
-    measure_ids = set(changed) | set(created)
-    if measure is None:  # deleted measures' history rows name ids that no longer exist
-        measure_ids &= set(Measure.objects.filter(plan=plan).values_list("pk", flat=True))
-    return {measure_id: changed.get(measure_id) or created.get(measure_id) for measure_id in measure_ids
-            if changed.get(measure_id) or created.get(measure_id)}
+def _as_datetime(value) -> datetime.datetime | None:
+    """A MAX() of a date-time column read without the ORM: SQLite gives text in UTC."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+        if value is not None and timezone.is_naive(value):
+            value = timezone.make_aware(value, datetime.timezone.utc)
+    return value
 
 
 def measure_last_updated(measure: Measure) -> datetime.datetime | None:
-    """When the measure's public content last changed (see last_updated_by_measure); None if never recorded."""
-    return last_updated_by_measure(measure.plan, measure).get(measure.pk)
+    """When the measure's public content last changed; None if never recorded.
+
+    Public content: the measure's texts and departments, its indicators, stages,
+    targets and official results (their django-simple-history records), and its narrative
+    in a published report (the publication date counts). Drafts and reviews do not: citizens
+    never see them. A record of an object's creation counts only when nothing later does, so a
+    plan loaded from the seed shows its report's publication date, not the day it was loaded.
+    One query.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_last_public_change_sql(), [measure.pk] * 6 + [ProgressNote.Status.APPROVED.value])
+        rows = [(_as_datetime(changed), _as_datetime(created)) for changed, created in cursor.fetchall()]
+    changed = max((at for at, _ in rows if at), default=None)
+    return changed or max((at for _, at in rows if at), default=None)

@@ -21,7 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from core import fiscal_years
 from core.parsing import decimals_of, result_precision_message
-from core.text import NormalizesText, limit_help
+from core.text import NormalizesText, length_message, limit_help
 from indicators import presentation
 from indicators.models import IndicatorYear, MilestoneStage, YearFigures
 from plans.models import long_text_limit
@@ -89,6 +89,18 @@ class ProgressReport(models.Model):
         "公表時の内容", default=dict, blank=True, editable=False,
         help_text="公表した時点の計画名・柱・推進項目・担当課・指標（単位・方向・段階など）の写し（reports/snapshot.py）。"
         "後で計画を直しても、公表済みの報告の表示は変わりません。",
+    )
+
+    class Unapproved(models.TextChoices):
+        """What the published report does with measures whose note was not approved (chosen when publishing)."""
+
+        OMIT = "omit", "この報告から外す"
+        NOT_SUBMITTED = "not_submitted", "「未提出」と表示する"
+
+    unapproved_measures = models.CharField(
+        "承認されていない推進項目の扱い", max_length=20, choices=Unapproved.choices, blank=True, default="",
+        editable=False,
+        help_text="公表したときに選んだ扱い。空欄は選ばずに公表した報告（指標だけを掲載し、記述の欄に「掲載していません」と表示）。",
     )
 
     history = HistoricalRecords(table_name="plans_historicalprogressreport")
@@ -220,9 +232,12 @@ class ProgressNote(NormalizesText, models.Model):
     def __str__(self) -> str:
         return f"{self.report} / {self.measure}"
 
+    # Not yet with the reform office: the department still enters and submits these.
+    NOT_SUBMITTED = (Status.DRAFT, Status.RETURNED)
+
     @property
     def is_editable_status(self) -> bool:
-        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+        return self.status in self.NOT_SUBMITTED
 
     def author_ids(self) -> set[int]:
         """Who entered this note's text or results: they may not approve it (four eyes).
@@ -281,7 +296,10 @@ class PublishedIndicatorYear(YearFigures):
         ]
 
 
-class ResultEntry(models.Model):
+EXPLANATION_MAX_LENGTH = 200
+
+
+class ResultEntry(NormalizesText, models.Model):
     """A result department staff propose for an indicator year, in their measure's progress note.
 
     It stays a draft with the note: publishing the report copies the entries of
@@ -299,6 +317,11 @@ class ResultEntry(models.Model):
     )
     stage = models.ForeignKey(
         MilestoneStage, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="到達した段階"
+    )
+    # Why a result the plausibility checks warn about (indicators.plausibility) is right, for the reviewer.
+    explanation = models.CharField(
+        "説明", max_length=EXPLANATION_MAX_LENGTH, blank=True,
+        error_messages={"max_length": length_message("説明", EXPLANATION_MAX_LENGTH)},
     )
 
     history = HistoricalRecords(table_name="indicators_historicalresultentry")
@@ -481,3 +504,63 @@ class PublicContentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"公開内容の版 {self.version}"
+
+
+class ReminderPreference(models.Model):
+    """Whether a user wants the reminder e-mails (reports.reminders); no row means yes.
+
+    Each user changes their own on the admin's 通知の設定 page; administrators change anyone's.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference",
+                                verbose_name="ユーザー")
+    receive_reminders = models.BooleanField(
+        "催促・お知らせのメールを受け取る", default=True,
+        help_text="提出期限が近いとき・過ぎたときの催促と、審査を待つ記述のお知らせです。",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知の設定"
+
+    def __str__(self) -> str:
+        return f"{self.user}の通知の設定"
+
+
+class SentReminder(models.Model):
+    """One reminder e-mail sent: the command that sends them (send_reminders) never sends one twice.
+
+    `stage` names the occasion within its kind: the days before the deadline the reminder is for
+    and that deadline ("7@2024-09-30"), the week of being overdue and the deadline ("2@2024-09-30"),
+    or the day of a review reminder ("2024-09-03").
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "提出期限の前"
+        OVERDUE = "overdue", "提出期限の後"
+        REVIEW = "review", "審査待ち"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name="宛先")
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="sent_reminders",
+                               verbose_name="進捗状況報告")
+    kind = models.CharField("種類", max_length=10, choices=Kind.choices)
+    stage = models.CharField("時点", max_length=20)
+    sent_at = models.DateTimeField("送信日時", default=timezone.now)
+    email = models.EmailField("送信先アドレス")
+    measures = models.JSONField("知らせた推進項目", default=list, blank=True, help_text="事業No.の一覧")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "送信したメール"
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "report", "kind", "stage"],
+                name="sent_reminder_once",
+                violation_error_message="この通知はすでに送信しています。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.stage}）→ {self.user}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -112,6 +113,59 @@ def grade_report(report: ProgressReport) -> achievement.Grading:
     return published_report(report).grading
 
 
+def preview_report(report: ProgressReport) -> PublishedReport:
+    """An open report as publishing it now would freeze it, built in memory from the draft data:
+    the live plan's snapshot, the plan's official figures with the results of the report's approved
+    notes in place of their years' (as apply_approved_results would copy them), graded as of the
+    report's date in the plan's bands. Nothing is written."""
+    content = snapshot.read(snapshot.take(report.plan), slug=report.plan.slug)
+    proposed = {
+        entry.indicator_year_id: entry
+        for entry in ResultEntry.objects.filter(
+            progress_note__report=report, progress_note__status=ProgressNote.Status.APPROVED
+        ).only("indicator_year_id", "value", "stage_id")
+    }
+    rows = IndicatorYear.objects.filter(indicator__measure__plan_id=report.plan_id)
+    years = content.years(
+        row if row.id not in proposed
+        else row._replace(result_value=proposed[row.id].value, result_stage_id=proposed[row.id].stage_id)
+        for row in rows.values_list("id", *figures.FIELDS, named=True)
+    )
+    grading = achievement.grade_years(
+        years, bands=achievement.plan_bands(report.plan), today=report.as_of,
+        first_fiscal_year=content.plan.first_fiscal_year,
+    )
+    return PublishedReport(report, content, grading)
+
+
+def unapproved_notes(report: ProgressReport) -> QuerySet[ProgressNote]:
+    """The report's notes that would not go public with it: every one not approved."""
+    return report.notes.exclude(status=ProgressNote.Status.APPROVED)
+
+
+def check_unapproved_choice(report: ProgressReport, choice: str) -> str:
+    """The choice of what the published report does with its unapproved measures, if it is one.
+
+    A person publishing a report with unapproved notes must choose (left out, or shown as 未提出):
+    raises ValidationError (keyed by "unapproved") when they did not. Without unapproved notes the
+    choice changes nothing and is kept as given ("" when none was made)."""
+    if choice in ProgressReport.Unapproved.values:
+        return choice
+    if unapproved_notes(report).exists():
+        raise ValidationError({"unapproved": (
+            "承認されていない推進項目の扱いを選んでください。"
+            "「この報告から外す」か「『未提出』と表示する」のどちらかです。")})
+    return ""
+
+
+def measures_shown(report: ProgressReport, measure_ids, public_note_ids) -> set:
+    """Which of a report's measures (ids) its page shows, given those with a public note: all of them,
+    unless the reform office chose, when publishing, to leave unapproved ones out."""
+    if report.unapproved_measures == ProgressReport.Unapproved.OMIT:
+        return {pk for pk in measure_ids if pk in public_note_ids}
+    return set(measure_ids)
+
+
 @transaction.atomic
 def freeze_figures(report: ProgressReport) -> None:
     """Copy every indicator year of the report's plan, as it stands now, into the report."""
@@ -161,17 +215,23 @@ def apply_approved_results(report: ProgressReport, user=None, at=None) -> list[d
 
 
 @transaction.atomic
-def publish_report(report: ProgressReport, *, user=None) -> ProgressReport:
+def publish_report(report: ProgressReport, *, user=None, unapproved: str | None = None) -> ProgressReport:
     """Publish a report: its approved notes and results and the plan's figures go public and are frozen,
     with a copy of every title, name, unit, direction and stage the report shows (reports.snapshot).
 
     Call it through reports.workflow.publish, which checks the user's rights. The
     publication is recorded in the action log (reports.models.Action), with the official
     results it changed, in the same transaction.
+
+    `unapproved`: what the report's page does with measures whose note is not approved
+    (ProgressReport.Unapproved), required when there are any (check_unapproved_choice);
+    None only for publications no person chose for (the seed, scripts), which keep the older
+    page (the measure's figures, its narrative marked as not included).
     """
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     if report.is_published:
         raise ValueError("この進捗状況報告はすでに公表されています。")
+    report.unapproved_measures = "" if unapproved is None else check_unapproved_choice(report, unapproved)
     at = timezone.now()
     results = apply_approved_results(report, user, at)
     freeze_figures(report)
@@ -182,9 +242,12 @@ def publish_report(report: ProgressReport, *, user=None) -> ProgressReport:
     report._history_user = user
     report._change_reason = "公表"
     report._history_date = at
-    report.save(update_fields=["published_at", "published_by", "published_bands", "published_content"])
+    report.save(update_fields=["published_at", "published_by", "published_bands", "published_content",
+                               "unapproved_measures"])
     del report._history_date
     public = list(report.notes.filter(status=ProgressNote.Status.APPROVED).values_list("pk", flat=True))
-    Action.objects.record(Action.Kind.PUBLISH, user, report=report, at=at,
-                          changes={"results": results, "public_notes": public})
+    changes = {"results": results, "public_notes": public}
+    if report.unapproved_measures:  # what the person chose for the unapproved measures
+        changes["unapproved_measures"] = report.unapproved_measures
+    Action.objects.record(Action.Kind.PUBLISH, user, report=report, at=at, changes=changes)
     return report

@@ -252,6 +252,7 @@ class Content:
                 target_stage=self.stages.get(row.target_stage_id),
                 result_value=row.result_value,
                 result_stage=self.stages.get(row.result_stage_id),
+                indicator_id=row.indicator_id,
             )
             for row in rows
             if row.indicator_id in self.indicators

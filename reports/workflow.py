@@ -34,7 +34,7 @@ from plans.models import Measure
 
 from . import publication
 from .changes import EditConflict  # noqa: F401  (raised here; callers catch workflow.EditConflict)
-from .changes import NOT_ENTERED, NOTE_FIELDS, result_item, result_text
+from .changes import NOT_ENTERED, NOTE_FIELDS, explanation_item, result_item, result_text
 from .history import changes_since
 from .models import Action, ProgressNote, ProgressReport, ResultEntry
 
@@ -154,7 +154,7 @@ def add_measure_to_open_report(measure: Measure) -> ProgressNote | None:
 @transaction.atomic
 def save_note(
     user, note: ProgressNote, *, expected_version: int | None, text: str, results: Mapping[int, object],
-    kind: str = Action.Kind.SAVE,
+    kind: str = Action.Kind.SAVE, explanations: Mapping[int, str] | None = None,
 ) -> ProgressNote:
     """Save a note's narrative and its proposed results.
 
@@ -164,7 +164,9 @@ def save_note(
     changed since `expected_version`, ValidationError (keyed by "text" or
     "result_<indicator year id>") when a value is refused; nothing is saved then.
     `kind` says where the input came from: Action.Kind.SAVE (the admin's form) or
-    Action.Kind.UPLOAD (a result workbook); the action log keeps it.
+    Action.Kind.UPLOAD (a result workbook); the action log keeps it. `explanations` maps
+    IndicatorYear ids to the staff's explanation of a result (ResultEntry.explanation; years
+    not in it keep theirs); plausibility warnings never refuse a value.
     """
     if kind not in Action.AUTHORING:
         raise ValueError(f"a note is saved from a form or an upload, not by {kind!r}")
@@ -182,6 +184,7 @@ def save_note(
     existing = {entry.indicator_year_id: entry for entry in note.result_entries.select_related("stage")}
     errors: dict[str, list] = {}
     changed: list[tuple[object, str, str]] = []  # (indicator year, before, after)
+    explained: list[dict] = []  # explanations changed (reports.changes.result_item's form)
     for year_id, proposed in results.items():
         year = years.get(int(year_id))
         key = f"result_{year_id}"
@@ -190,19 +193,25 @@ def save_note(
             continue
         entry = existing.get(year.pk)
         before = result_text(year.indicator, entry.value, entry.stage) if entry is not None else NOT_ENTERED
+        explanation_before = entry.explanation if entry is not None else ""
+        explanation = explanation_before if explanations is None else explanations.get(year.pk, explanation_before)
         if proposed is None:
+            # No result, nothing to explain: the entry goes with its explanation (its history keeps both).
             if entry is not None:
                 _stamp(entry, user, kind, at)
                 entry.delete()
                 changed.append((year, before, NOT_ENTERED))
+                if explanation_before:
+                    explained.append(explanation_item(year, explanation_before, ""))
             continue
         value = proposed if isinstance(proposed, Decimal) else None
         stage = None if isinstance(proposed, Decimal) else proposed
-        if entry is not None and entry.value == value and entry.stage_id == getattr(stage, "pk", None):
+        if (entry is not None and entry.value == value and entry.stage_id == getattr(stage, "pk", None)
+                and entry.explanation == explanation):
             continue
         if entry is None:
             entry = ResultEntry(progress_note=note, indicator_year=year)
-        entry.value, entry.stage = value, stage
+        entry.value, entry.stage, entry.explanation = value, stage, explanation
         try:
             entry.full_clean()
         except ValidationError as error:
@@ -210,16 +219,20 @@ def save_note(
             continue
         _stamp(entry, user, kind, at)
         entry.save()
-        changed.append((year, before, result_text(year.indicator, value, stage)))
+        after = result_text(year.indicator, value, stage)
+        if after != before:
+            changed.append((year, before, after))
+        if entry.explanation != explanation_before:
+            explained.append(explanation_item(year, explanation_before, entry.explanation))
     if errors:
         raise ValidationError(errors)
     text_changed = not same_text(text, note.text)
-    if not (changed or text_changed):
+    if not (changed or explained or text_changed):
         return note
     if text_changed:  # else the stored text stays as it is, so no field is recorded as changed
         note.text = text
     changed.sort(key=lambda item: (item[0].indicator.slot, item[0].fiscal_year))
-    return _write(note, user, kind, ["text"], at=at, results=[result_item(*item) for item in changed])
+    return _write(note, user, kind, ["text"], at=at, results=[result_item(*item) for item in changed] + explained)
 
 
 @transaction.atomic
@@ -235,6 +248,53 @@ def submit(user, note: ProgressNote, *, expected_version: int | None = None) -> 
     note.submitted_by = user
     note.submitted_at = at
     return _write(note, user, Action.Kind.SUBMIT, ["status", "submitted_by", "submitted_at"], at=at)
+
+
+class NotSubmitted(ValidationError):
+    """submit_all submitted nothing: `refusals` says which notes could not be submitted, and why."""
+
+    def __init__(self, refusals: list[tuple[str, str]]):
+        self.refusals = refusals  # (the measure, the reason), in the order the notes were taken
+        super().__init__([f"{label}: {reason}" for label, reason in refusals])
+
+
+@transaction.atomic
+def submit_all(user, confirmed: Mapping[int, int | None]) -> list[ProgressNote]:
+    """Submit several notes at once, after the user confirmed the list: all of them, or none.
+
+    `confirmed` maps each note's id to the version the user saw on the confirmation page. Each
+    note goes through `submit`, so the same rights, checks, history records and action rows apply
+    as when it is submitted alone. All or nothing: if any note cannot be submitted (a colleague
+    submitted or changed it meanwhile, its text is empty, it is not the user's), nothing is, and
+    NotSubmitted names every such note, so the user confirms the list again as it now is.
+    Locks are taken in one fixed order, as `submit` takes them: the reports by id, then the notes
+    by id, so two bulk submissions, or a bulk and a single one, never wait on each other in a circle.
+    """
+    ids = sorted({int(pk) for pk in confirmed})
+    if not ids:
+        raise ValidationError("提出する推進項目がありません。")
+    report_ids = sorted(set(ProgressNote.objects.filter(pk__in=ids).values_list("report_id", flat=True)))
+    list(ProgressReport.objects.select_for_update().filter(pk__in=report_ids).order_by("pk"))
+    notes = list(
+        ProgressNote.objects.select_for_update(of=("self",)).select_related("measure").filter(pk__in=ids).order_by("pk")
+    )
+    expected = {int(pk): version for pk, version in confirmed.items()}
+    refusals: list[tuple[str, str]] = [
+        (f"ID {pk}", "この推進項目の記述が見つかりません。") for pk in sorted(set(ids) - {n.pk for n in notes})
+    ]
+    submitted = []
+    for note in sorted(notes, key=lambda n: (n.report_id, n.measure.number)):
+        try:
+            submitted.append(submit(user, note, expected_version=expected[note.pk]))
+        except EditConflict as conflict:
+            refusals.append((str(note.measure), conflict.message.split("。")[0] + "。内容を確かめてください。"))
+        except permissions.NotAllowed as refused:
+            refusals.append((str(note.measure), refused.message))
+        except ValidationError as refused:
+            refusals.append((str(note.measure), " ".join(refused.messages)))
+    if refusals:
+        raise NotSubmitted(refusals)  # leaving the transaction: every submission above is undone
+    return submitted
 
 
 @transaction.atomic
@@ -276,8 +336,11 @@ def approve(user, note: ProgressNote, *, expected_version: int | None = None, co
 
 
 @transaction.atomic
-def publish(user, report: ProgressReport) -> ProgressReport:
-    """Publish a report (see reports.publication.publish_report, which records the action), if the user may."""
+def publish(user, report: ProgressReport, *, unapproved: str | None = None) -> ProgressReport:
+    """Publish a report (see reports.publication.publish_report, which records the action), if the user may.
+
+    `unapproved`: what happens to measures not approved (ProgressReport.Unapproved); the admin always
+    passes what the person chose, and publication refuses an empty choice when there are any."""
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     permissions.require(user, permissions.PUBLISH, report)
-    return publication.publish_report(report, user=user)
+    return publication.publish_report(report, user=user, unapproved=unapproved)

@@ -15,7 +15,7 @@ from plans.models import Department, Measure, Plan
 from reports import publication
 
 from .parts import (
-    MeasureView, current_fiscal_year, current_plan, departments_of, glance_views, group_by_indicator, has_provisional_name,
+    MeasureView, current_fiscal_year, current_plan, glance_views, group_by_indicator, has_provisional_name,
     measures_for_pages, stages_by_id,
 )
 
@@ -71,10 +71,8 @@ class DepartmentDetail:
 def department_detail(department: Department, *, today: datetime.date) -> DepartmentDetail:
     """The measures a department is in charge of, plan by plan (newest first), with their latest grades."""
     mine = Measure.objects.filter(assignments__department=department, plan__in=publication.public_plans())
-    measures = list(
-        measures_for_pages(mine)
-        .select_related("plan")
-        .prefetch_related("plan__grade_bands")
+    measures = measures_for_pages(
+        mine.defer("current_situation", "approach").select_related("plan").prefetch_related("plan__grade_bands")
         .order_by("-plan__first_fiscal_year", "number")
     )
     indicators = {indicator.pk: indicator for measure in measures for indicator in measure.indicator_list}
@@ -100,7 +98,7 @@ def department_detail(department: Department, *, today: datetime.date) -> Depart
             )
         entry = by_plan[plan.pk]
         grading, years_by_indicator = graded[plan.pk]
-        departments = departments_of(measure.assignment_list)
+        departments = measure.department_list
         view = MeasureView(
             measure,
             departments,

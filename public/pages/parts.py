@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
-from django.db.models import Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from core import fiscal_years
@@ -217,17 +217,37 @@ def group_by_indicator(years: Iterable[YearFigures]) -> dict[int, list[YearFigur
 # --- measures ---------------------------------------------------------------
 
 
-def measures_for_pages(measures: QuerySet[Measure]) -> QuerySet[Measure]:
-    """Measures in number order with, as plain lists, their assignments
-    (`assignment_list`, the lead first, with departments) and indicators (`indicator_list`, in slot
-    order, each with its `stage_list`). Lists, because the default prefetch builds a queryset for
-    every measure and indicator it fills: some 1,000 of them, a third of a 200-measure page's time."""
-    return measures.prefetch_related(
-        Prefetch("assignments", queryset=MeasureDepartment.objects.select_related("department").order_by("position"),
-                 to_attr="assignment_list"),
-        Prefetch("indicators", queryset=Indicator.objects.order_by("slot").prefetch_related(
-            Prefetch("stages", to_attr="stage_list")), to_attr="indicator_list"),
-    ).order_by("number")
+def measures_for_pages(measures: QuerySet[Measure]) -> list[Measure]:
+    """The measures of `measures` (in its order) with, as plain lists, their departments
+    (`department_list`, the lead first) and indicators (`indicator_list`, in slot
+    order, each with its `stage_list`). Five queries, whatever the number of measures.
+
+    Joined here rather than by prefetch_related: its per-instance bookkeeping (a lookup of every
+    related object's key, an IN list of every id) cost a 200-measure page a third of its time."""
+    wanted = measures.values("pk")  # a subquery: an IN list of 200 ids costs more to build than to run
+    measures = list(measures)
+    by_id = {measure.pk: measure for measure in measures}
+    for measure in measures:
+        measure.department_list, measure.indicator_list = [], []
+    # Departments are few and shared by many measures: one instance each, not one per assignment.
+    assignments = list(MeasureDepartment.objects.filter(measure__in=wanted).order_by("measure_id", "position")
+                       .values_list("measure_id", "department_id"))
+    departments = Department.objects.in_bulk({department_id for _, department_id in assignments})
+    for measure_id, department_id in assignments:
+        by_id[measure_id].department_list.append(departments[department_id])
+    indicators = {}
+    for indicator in Indicator.objects.filter(measure__in=wanted).order_by("measure_id", "slot"):
+        measure = by_id[indicator.measure_id]
+        Indicator.measure.field.set_cached_value(indicator, measure)
+        indicator.stage_list = []
+        indicators[indicator.pk] = indicator
+        measure.indicator_list.append(indicator)
+    if indicators:
+        for stage in MilestoneStage.objects.filter(indicator__measure__in=wanted).order_by("indicator_id", "position"):
+            indicator = indicators[stage.indicator_id]
+            MilestoneStage.indicator.field.set_cached_value(stage, indicator)
+            indicator.stage_list.append(stage)
+    return measures
 
 
 def stages_by_id(indicators: Iterable[Indicator]) -> dict[int, MilestoneStage]:

@@ -15,7 +15,7 @@ from reports.models import ProgressReport
 
 from .. import links
 from .parts import (
-    MeasureView, Turned, YearSummary, current_fiscal_year, departments_of, glance_views, group_by_indicator,
+    MeasureView, Turned, YearSummary, current_fiscal_year, glance_views, group_by_indicator,
     has_provisional_name, headline_year, measures_for_pages, plan_phase, stages_by_id, turned, year_summaries,
 )
 
@@ -73,13 +73,13 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
     results, else the current year. With `pillar`, that pillar alone (the pillar page), its own
     years deciding the headline. Ten queries at most.
     """
-    measures = measures_for_pages(plan.measures.all())
+    measures = plan.measures.defer("current_situation", "approach").order_by("number")  # cards show no long text
     pillars = plan.pillars.order_by("number")
     years = achievement.plan_years(plan)
     if pillar is not None:
         measures, pillars = measures.filter(pillar=pillar), pillars.filter(pk=pillar.pk)
         years = years.filter(indicator__measure__pillar=pillar)
-    measures = list(measures)
+    measures = measures_for_pages(measures)
     indicators = {indicator.pk: indicator for measure in measures for indicator in measure.indicator_list}
     years = figures.read_years(years, indicators, stages_by_id(indicators.values()))
     grading = achievement.grade_plan(plan, today=today, years=years)
@@ -94,7 +94,7 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
         by_pillar[measure.pillar_id].append(
             MeasureView(
                 measure,
-                departments_of(measure.assignment_list),
+                measure.department_list,
                 glance_views(measure.indicator_list, by_indicator, grading, fiscal_year, current_year),
                 roll.measures[measure.pk],
             )

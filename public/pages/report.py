@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count
 from django.utils import timezone
@@ -25,6 +25,7 @@ class ReportMeasure:
     view: MeasureView
     note: ProgressNote | None
     url: str  # the measure's page
+    not_submitted: bool = False  # no approved note, and the reform office chose to say so (未提出)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class ReportDetail:
     has_provisional: bool
     newer: ProgressReport | None
     older: ProgressReport | None
+    is_preview: bool = False  # an open report shown to the reform office as publishing it would show it
 
     @property
     def as_of_label(self) -> str:
@@ -53,6 +55,8 @@ class ReportDetail:
 
     @property
     def published_label(self) -> str:
+        if self.report.published_at is None:
+            return "未公表（プレビュー）"
         return fiscal_years.era_date(timezone.localtime(self.report.published_at).date())
 
 
@@ -68,25 +72,51 @@ def report_detail(plan: Plan, as_of: datetime.date) -> ReportDetail | None:
         return None
     position = reports.index(report)
     report.plan = plan
-    published = publication.published_report(report)
+    notes = {note.measure_id: note for note in publication.public_notes().filter(report=report)}
+    return _detail(
+        plan, publication.published_report(report), notes,
+        newer=reports[position - 1] if position > 0 else None,
+        older=reports[position + 1] if position + 1 < len(reports) else None,
+    )
+
+
+def preview_detail(report: ProgressReport, unapproved: str) -> ReportDetail:
+    """An open report's page as publishing it now, with `unapproved` chosen, would show it
+    (reports.publication.preview_report): for the reform office only; nothing is published."""
+    report.unapproved_measures = unapproved  # in memory only: what the choice would make of the page
+    notes = {note.measure_id: note for note in report.notes.filter(status=ProgressNote.Status.APPROVED)}
+    older = publication.published_reports(report.plan).filter(as_of__lt=report.as_of).first()
+    return _detail(report.plan, publication.preview_report(report), notes, newer=None, older=older, is_preview=True)
+
+
+def _detail(plan: Plan, published: publication.PublishedReport, notes: dict, *, newer, older,
+            is_preview: bool = False) -> ReportDetail:
+    report = published.report
     frozen_plan, grading = published.plan, published.grading
     fiscal_year = min(max(report.fiscal_year, frozen_plan.first_fiscal_year), frozen_plan.last_fiscal_year)
-    roll = grading.rollup(fiscal_year)
     by_indicator = group_by_indicator(grading.years)
-    notes = {note.measure_id: note for note in publication.public_notes().filter(report=report)}
+    in_report = [measure.pk for measure in published.measures
+                 if measure.pk in notes or any(indicator.pk in by_indicator for indicator in measure.indicators)]
+    shown = publication.measures_shown(report, in_report, notes)
+    if len(shown) < len(in_report):  # measures left out count nowhere: not in the summaries either
+        grading = replace(grading, years=[year for year in grading.years if year.indicator.measure.pk in shown])
+        by_indicator = group_by_indicator(grading.years)
+    roll = grading.rollup(fiscal_year)
+    not_submitted = report.unapproved_measures == ProgressReport.Unapproved.NOT_SUBMITTED
 
     by_pillar: dict[int, list[ReportMeasure]] = defaultdict(list)
     for measure in published.measures:
-        indicators = [indicator for indicator in measure.indicators if indicator.pk in by_indicator]
-        if not indicators and measure.pk not in notes:
+        if measure.pk not in shown:
             continue  # not part of this report
+        indicators = [indicator for indicator in measure.indicators if indicator.pk in by_indicator]
         view = MeasureView(
             measure, departments_of(measure.assignments), indicator_views(indicators, by_indicator, grading.assessments, fiscal_year),
             roll.measures[measure.pk],
         )
-        by_pillar[measure.pillar_id].append(
-            ReportMeasure(view, notes.get(measure.pk), links.measure(plan.slug, measure.number))
-        )
+        note = notes.get(measure.pk)
+        by_pillar[measure.pillar_id].append(ReportMeasure(
+            view, note, links.measure(plan.slug, measure.number), not_submitted=not_submitted and note is None,
+        ))
     pillar_views = [ReportPillar(p, by_pillar[p.pk], roll.pillars[p.pk]) for p in published.pillars if by_pillar[p.pk]]
     return ReportDetail(
         plan=frozen_plan,
@@ -97,8 +127,9 @@ def report_detail(plan: Plan, as_of: datetime.date) -> ReportDetail | None:
         summary=roll.plan,
         pillars=pillar_views,
         has_provisional=has_provisional_name(m.view for p in pillar_views for m in p.measures),
-        newer=reports[position - 1] if position > 0 else None,
-        older=reports[position + 1] if position + 1 < len(reports) else None,
+        newer=newer,
+        older=older,
+        is_preview=is_preview,
     )
 
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from .. import markup
+from .. import links, markup
 
 register = template.Library()
 
@@ -45,3 +45,25 @@ def department_list(departments, empty=""):
 @register.simple_tag
 def provisional_tag():
     return markup.PROVISIONAL_TAG
+
+
+@register.simple_tag
+def summary_table(labels, pillar_views, summary, plan_slug, table_id, caption):
+    return markup.summary_table(labels, pillar_views, summary, plan_slug=plan_slug, table_id=table_id, caption=caption)
+
+
+@register.simple_tag
+def year_summary_table(years, labels, headline_is_graded, table_id, caption):
+    return markup.year_summary_table(years, labels, headline_is_graded=headline_is_graded, table_id=table_id,
+                                     caption=caption)
+
+
+@register.simple_tag
+def turned_summary_table(grid, corner, table_id, caption):
+    return markup.turned_summary_table(grid, corner=corner, table_id=table_id, caption=caption)
+
+
+@register.simple_tag
+def page_url(name, *args):
+    """{% url %} for the site's and a plan's pages, reversed once per process (public.links.page)."""
+    return links.page(name, *args)

@@ -42,8 +42,9 @@ def test_template_holds_only_the_users_measures_with_targets_locked(report, peop
     validations = workbook["結果"].data_validations.dataValidation
     stage_list = next(v for v in validations if v.type == "list")
     assert stage_list.formula1 == '"未着手,検討80%,条例への反映,実施"'
-    numeric = next(v for v in validations if v.type == "decimal")
-    assert "G4" in str(numeric.sqref) and numeric.operator == "greaterThanOrEqual"
+    # a value cell takes a unit and full-width digits (as its instructions say): a prompt, no stop-type check
+    numeric = next(v for v in validations if v.type is None)
+    assert "G4" in str(numeric.sqref) and numeric.showInputMessage and not numeric.showErrorMessage
     assert [r[0].value for r in workbook["活動経過"].iter_rows(min_row=2)] == [1, 2]
     kodomo = open_xlsx(result_template.template_workbook(people["kodomo"], report))
     assert {key[0] for key in rows_by_key(kodomo["結果"])} == {11}

@@ -238,3 +238,35 @@ def test_last_updated_follows_public_changes_only(seed_plan, report, people):
     measure.title = "新しい名称"
     measure.save()
     assert measure_last_updated(measure) == measure.history.latest("history_date").history_date
+
+
+@pytest.mark.parametrize("change", ["department", "indicator", "stage", "year"])
+def test_last_updated_reads_every_source_of_public_content(seed_plan, change):
+    """Each kind of public content a measure has moves its 最終更新; another measure's does not."""
+    measure = seed_plan.measures.get(number=2)
+    other = seed_plan.measures.get(number=3)
+    before, other_before = measure_last_updated(measure), measure_last_updated(other)
+    indicator = measure.indicators.order_by("slot").first()
+    if change == "department":
+        assignment = measure.assignments.first()
+        assignment.position += 10
+        assignment.save()
+        history = assignment.history
+    elif change == "indicator":
+        indicator.unit = indicator.unit + "（改）"
+        indicator.save()
+        history = indicator.history
+    elif change == "stage":
+        stage = MilestoneStage.objects.create(indicator=indicator, position=99, label="新しい段階")
+        stage.label = "名称を変えた段階"
+        stage.save()
+        history = stage.history
+    else:
+        year = indicator.years.order_by("fiscal_year").first()
+        year.result_value = (year.result_value or 0) + 1
+        year.save()
+        history = year.history
+    latest = history.latest("history_date").history_date
+    assert latest > before
+    assert measure_last_updated(measure) == latest
+    assert measure_last_updated(other) == other_before

@@ -163,7 +163,8 @@ def test_publishing_a_report_in_the_admin_shows_on_the_next_read(client, seed_pl
     assert "新しい活動経過の記述" not in client.get(measure_page).content.decode()
 
     client.force_login(people["admin"])
-    response = committed(lambda: client.post(reverse("admin:reports_progressreport_publish", args=[report.pk])))
+    response = committed(lambda: client.post(reverse("admin:reports_progressreport_publish", args=[report.pk]),
+                                                {"unapproved": "omit"}))
     assert response.status_code == 302
     client.logout()
     assert ProgressReport.objects.get(pk=report.pk).is_published

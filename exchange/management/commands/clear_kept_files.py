@@ -10,7 +10,7 @@ from exchange.models import KeptFile
 
 
 class Command(BaseCommand):
-    help = "Deletes every kept file (published report workbooks, open data); each is built again on its next download."
+    help = "Deletes every kept file (published report workbooks and PDFs, open data); each is built again on its next download."
 
     def handle(self, *args, **options):
         deleted, _ = KeptFile.objects.all().delete()
