@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .parsing import is_other_digit
+from .parsing import ParseError, is_other_digit
 
 
 @dataclass(frozen=True)
@@ -122,3 +122,59 @@ def era_date(day: datetime.date) -> str:
             year = day.year - first.year + 1
             return f"{name}{'元' if year == 1 else year}年{day.month}月{day.day}日"
     raise ValueError(f"{day.isoformat()} は扱えません。")
+
+
+# --- calendar dates as people type them ------------------------------------------------------
+
+# The forms a date may be typed in, for help texts and messages (full-width digits and
+# punctuation are read too, and 元年 for the first year of an era).
+DATE_FORMS_HELP = "2024-09-01、2024/9/1、2024年9月1日、令和6年9月1日、R6.9.1 のどれでも入力できます（全角の数字・記号も可。平成・昭和も可）。"
+_SEPARATOR = r"[-/.年]"
+_GREGORIAN_DATE = re.compile(rf"^(?P<year>[0-9]{{4}}){_SEPARATOR}(?P<month>[0-9]{{1,2}})(?:[-/.月])(?P<day>[0-9]{{1,2}})日?$")
+_ERA_DATE = re.compile(
+    rf"^(?P<era>令和|平成|昭和|[RHS])(?P<year>元|[0-9]{{1,2}}){_SEPARATOR}(?P<month>[0-9]{{1,2}})(?:[-/.月])(?P<day>[0-9]{{1,2}})日?$"
+)
+_DATE_ERA_SHORT = {"R": "令和", "H": "平成", "S": "昭和"}
+
+
+def parse_date(text) -> datetime.date:
+    """The calendar date a person typed: 2024-09-01, 2024/9/1, 2024年9月1日, 令和6年9月1日, R6.9.1.
+
+    Full-width digits and punctuation (２０２４／９／１, Ｒ６．９．１), 元年 and the ligatures ㋿ ㍻ ㍼
+    are read (NFKC); any other digit is refused before normalising, as for fiscal years. An era
+    name must be in force on the date (平成31年5月1日 is refused: that day is 令和元年5月1日).
+    Raises core.parsing.ParseError with a Japanese message; nothing else.
+    """
+    original = str(text).strip()
+    other = next((c for c in original if is_other_digit(c)), None)
+    if other is not None:
+        raise ParseError(f"「{original}」の「{other}」は数字として読めません。半角または全角の数字で入力してください。{DATE_FORMS_HELP}")
+    value = unicodedata.normalize("NFKC", original).strip().upper()
+    value = re.sub(r"\s+", "", value)
+    unreadable = ParseError(f"「{original}」は日付として読めません。{DATE_FORMS_HELP}")
+    if not value:
+        raise unreadable
+    era_name = None
+    match = _GREGORIAN_DATE.match(value)
+    if match:
+        year = int(match["year"])
+    else:
+        match = _ERA_DATE.match(value)
+        if not match:
+            raise unreadable
+        era_name = _DATE_ERA_SHORT.get(match["era"], match["era"])
+        era_year = 1 if match["year"] == "元" else int(match["year"])
+        if era_year < 1:
+            raise unreadable
+        first = next(first for name, first in _DATE_ERAS if name == era_name)
+        year = first.year + era_year - 1
+    try:
+        day = datetime.date(year, int(match["month"]), int(match["day"]))
+    except ValueError:
+        raise ParseError(f"「{original}」という日付はありません。月と日を確かめてください。") from None
+    if era_name is not None:
+        if day < EARLIEST_DATE:
+            raise ParseError(f"「{original}」は扱えません。{era_date(EARLIEST_DATE)}以降の日付を入力してください。")
+        if not era_date(day).startswith(era_name):
+            raise ParseError(f"「{original}」はその元号の期間にありません（その日は{era_date(day)}です）。")
+    return day

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .parsing import decimals_of
+
 MAN, OKU, CHO = 10**4, 10**8, 10**12
 _UNITS = ((CHO, "兆"), (OKU, "億"), (MAN, "万"))
 
@@ -44,10 +46,16 @@ def format_quantity(value: Decimal, decimal_places: int, unit: str) -> str:
     return format_number(value, decimal_places)
 
 
+def shown_places(value: Decimal, decimal_places: int) -> int:
+    """The decimals a target or result is written with: the indicator's, or more when the value has
+    more (a result of 22.5% for an indicator whose targets show 22%), so no figure entered is rounded."""
+    return max(decimal_places, min(decimals_of(value), 4))
+
+
 def format_value(indicator, value: Decimal | None = None, stage=None) -> str:
     """A target or result of an indicator with its unit; empty when there is none."""
     if stage is not None:
         return stage.label
     if value is None:
         return ""
-    return f"{format_quantity(value, indicator.decimal_places, indicator.unit)}{indicator.unit}"
+    return f"{format_quantity(value, shown_places(value, indicator.decimal_places), indicator.unit)}{indicator.unit}"

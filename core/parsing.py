@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from typing import Callable
 
 # What a DecimalField(max_digits=15, decimal_places=4) can hold.
 MAX_VALUE = Decimal("99999999999.9999")
@@ -87,11 +88,14 @@ def _split_unit(original: str, unit: str) -> tuple[str, str]:
     return original, ""
 
 
-def parse_quantity(text: str | None, *, unit: str = "", decimal_places: int = 4) -> Decimal | None:
+def parse_quantity(
+    text: str | None, *, unit: str = "", decimal_places: int = 4, message: Callable[[int], str] | None = None,
+) -> Decimal | None:
     """The number in `text`, or None when it is blank.
 
     `unit` is the indicator's unit, which may follow the number; `decimal_places`
-    is how many decimals the indicator shows, and so accepts.
+    is how many decimals the indicator shows, and so accepts; `message(decimal_places)`, when given,
+    is what a number with more decimals is told.
     """
     if text is None:
         return None
@@ -148,12 +152,26 @@ def parse_quantity(text: str | None, *, unit: str = "", decimal_places: int = 4)
     number = number.normalize()  # 0.280 → 0.28; 15000.0 → 1.5E+4
     if number.as_tuple().exponent > 0:
         number = number.quantize(Decimal(1))  # 1.5E+4 → 15000
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > decimal_places:
+    if decimals_of(number) > decimal_places:
+        if message is not None:
+            raise ParseError(message(decimal_places))
         if decimal_places == 0:
             raise ParseError("この指標は整数で入力してください（小数点以下は入力できません）。")
         raise ParseError(f"この指標は小数点以下{decimal_places}桁までで入力してください。")
     return number
+
+
+def decimals_of(number: Decimal) -> int:
+    """How many decimals a number has, trailing zeros left out (22.50 → 1, 15000 → 0)."""
+    exponent = number.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def result_precision_message(places: int) -> str:
+    """What a result with more decimals than its indicator allows is told (the reform office sets `places`)."""
+    if places == 0:
+        return "この指標の結果は整数で入力してください（小数点以下は入力できません）。"
+    return f"この指標の結果は小数点以下{places}桁まで入力できます。"
 
 
 def parse_stage(text: str | None, stages):
@@ -171,5 +189,8 @@ def parse_stage(text: str | None, stages):
 
 
 def parse_indicator_value(indicator, text: str | None) -> Decimal | None:
-    """A result or target of a numeric indicator, read with its unit and precision."""
-    return parse_quantity(text, unit=indicator.unit, decimal_places=indicator.decimal_places)
+    """A result of a numeric indicator, read with its unit and its result precision (`result_places`:
+    the decimals the reform office allows for results, never fewer than the target shows). The admin's
+    result fields and the result template upload both read results here, so they refuse alike."""
+    return parse_quantity(text, unit=indicator.unit, decimal_places=indicator.result_places,
+                          message=result_precision_message)

@@ -46,6 +46,13 @@ def normalize_text(value):
     return _PLANE_NONCHARACTER.sub("", value)
 
 
+def same_text(a, b) -> bool:
+    """Whether two narratives are the same once stored: line breaks, control characters and the
+    spacing around the text (which the forms strip) make no change. Saves and uploads compare with it,
+    so one that changes nothing records nothing."""
+    return normalize_text(a or "").strip() == normalize_text(b or "").strip()
+
+
 # ァ (U+30A1) to ヶ (U+30F6) sit 0x60 above ぁ to ゖ; the iteration marks ヽヾ fold to ゝゞ.
 # ヷヸヹヺ have no single hiragana and stay as they are.
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)} | {0x30FD: 0x309D, 0x30FE: 0x309E}

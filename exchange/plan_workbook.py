@@ -19,7 +19,7 @@ from simple_history.utils import bulk_create_with_history
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from indicators.models import GradeBand, Indicator, IndicatorYear, MilestoneStage
+from indicators.models import NOT_STARTED, GradeBand, Indicator, IndicatorYear, MilestoneStage, ensure_not_started_stage
 from core import fiscal_years
 from core.numbering import SMALL_INTEGER_MAX
 from core.parsing import ParseError, normalize, parse_quantity
@@ -111,7 +111,7 @@ def export_plan(plan: Plan) -> bytes:
         row("指標", indicator.measure.number, indicator.slot, indicator.name, YES if indicator.name_is_provisional else NO,
             indicator.unit, indicator.decimal_places, indicator.note, KIND_LABELS[indicator.kind],
             DIRECTION_LABELS[indicator.direction], YES if indicator.is_cumulative else NO,
-            STAGE_SEPARATOR.join(s.label for s in indicator.stages.all()))
+            STAGE_SEPARATOR.join(s.label for s in indicator.stages.all() if not s.is_not_started))
     years = (
         IndicatorYear.objects.filter(indicator__measure__plan=plan)
         .select_related("indicator__measure", "target_stage")
@@ -340,7 +340,9 @@ def _read(workbook, result: PlanImport) -> None:
             "kind": reader.choice("指標", number, cells, "種類", KIND_LABELS),
             "direction": reader.choice("指標", number, cells, "方向", DIRECTION_LABELS),
             "is_cumulative": reader.flag("指標", number, cells, "累計値"),
-            "stages": [s.strip() for s in reader.text("指標", number, cells, "段階", required=False).split("→") if s.strip()],
+            # 未着手 is every milestone's stage 0, made with the indicator: not one of the plan's own stages.
+            "stages": [s.strip() for s in reader.text("指標", number, cells, "段階", required=False).split("→")
+                       if s.strip() and s.strip() != NOT_STARTED],
             "row": number,
         }
         known_measure("指標", number, indicator["measure"])
@@ -381,7 +383,7 @@ def _read(workbook, result: PlanImport) -> None:
         elif text == NOT_APPLICABLE:
             target["status"] = IndicatorYear.TargetStatus.NOT_APPLICABLE
         elif indicator and indicator["kind"] == Indicator.Kind.MILESTONE:
-            if text not in indicator["stages"]:
+            if text not in indicator["stages"] and text != NOT_STARTED:
                 reader.problem("目標値", f"D{number}", f"「{value}」はこの指標の段階にありません。")
             target["stage"] = text
         else:
@@ -498,6 +500,7 @@ def save_plan_import(result: PlanImport, *, user=None) -> Plan:
         [MilestoneStage(indicator=indicator_by_key[(i["measure"], i["slot"])], position=position, label=label)
          for i in result.indicators for position, label in enumerate(i["stages"], 1)],
         MilestoneStage, "指標")
+    stages += [ensure_not_started_stage(i) for i in indicators if i.is_milestone]  # bulk creation sends no signal
     stage_by_key = {(s.indicator.measure.number, s.indicator.slot, s.label): s for s in stages}
     created(
         [IndicatorYear(indicator=indicator_by_key[(t["measure"], t["slot"])], fiscal_year=t["fiscal_year"],

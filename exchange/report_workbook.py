@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Border, NamedStyle, Side
 from indicators import achievement, presentation
 from indicators.models import Indicator
 from core import fiscal_years
+from core.formatting import shown_places
 from reports import publication
 from reports.models import ProgressNote, ProgressReport
 
@@ -104,7 +105,8 @@ def _value_cell(sheet, indicator: Indicator, year, which: str, **style):
         return text_cell(sheet, stage.label, **style)
     if value is None:
         return text_cell(sheet, "", **style)
-    return number_cell(sheet, value, unit_number_format(indicator.unit, indicator.decimal_places), **style)
+    # The decimals the value has when it has more than targets show (a result of 22.5%), as pages write it.
+    return number_cell(sheet, value, unit_number_format(indicator.unit, shown_places(value, indicator.decimal_places)), **style)
 
 
 def _rate_cell(sheet, assessment, **style):

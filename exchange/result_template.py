@@ -22,6 +22,7 @@ from openpyxl.worksheet.views import Selection
 from core import fiscal_years
 from core.numbering import circled
 from core.parsing import ParseError, parse_indicator_value, parse_stage
+from core.text import same_text
 from indicators import presentation
 from indicators.models import IndicatorYear, MilestoneStage
 from plans import permissions
@@ -132,7 +133,7 @@ def template_workbook(user, report: ProgressReport) -> bytes:
                 sheet.data_validations.append(choice)
         else:
             value = entry.value if entry else None
-            result = number_cell(sheet, value, unit_number_format(indicator.unit, indicator.decimal_places), protection=OPEN,
+            result = number_cell(sheet, value, unit_number_format(indicator.unit, indicator.result_places), protection=OPEN,
                                  alignment=TOP)
             values.add(f"{RESULT_COLUMN}{row_number}")
         rows.append([indicator.measure.number, text_cell(sheet, indicator.measure.full_title), text_cell(sheet, indicator.slot_label),
@@ -294,7 +295,7 @@ def _read(user, report, workbook, result: ResultUpload) -> None:
             result.problems.append(Problem(NARRATIVES, f"C{number}", "数式は使えません。文章を入力してください。"))
             continue
         text = "" if text is None else str(text).replace("\r\n", "\n").strip()
-        if text != data["note"].text:
+        if not same_text(text, data["note"].text):
             data["text"] = text
             result.changes.append(Change(measure_number, "活動経過・今後の予定", _excerpt(data["note"].text), _excerpt(text)))
     for note_id in [k for k, v in result.notes.items() if v["text"] is None and not v["results"]]:

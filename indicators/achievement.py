@@ -12,7 +12,10 @@ also shown to citizens on the achievement page (templates/indicators/achievement
 - Cumulative indicators (累計): the year's running total, the sum of the results
   of every year of the plan up to it, is compared with the year's cumulative target.
 - Milestone indicators: reached when the stage reached is at or past the year's
-  target stage; reached takes the highest band, not reached the lowest.
+  target stage; reached takes the highest band, not reached the lowest. 未着手
+  (not started, every milestone's stage 0) is a result like any other stage: it is
+  before every target, so it grades as not reached (the lowest band), the same as no
+  progress; it is not 未報告, since the department did report.
 - Rates are rounded half up to one decimal place before grading, so a rate
   shown as 80.0% always earns the band that starts at 80%.
 

@@ -22,6 +22,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.formatting import format_quantity
 
+from .models import NOT_STARTED_POSITION
+
 WIDTH, HEIGHT = 360, 232
 LEFT, RIGHT, TOP, BOTTOM = 92, 10, 26, 46
 PLOT_W = WIDTH - LEFT - RIGHT
@@ -96,10 +98,13 @@ def indicator_chart(indicator, rows: Sequence, *, chart_id: str, stages: Sequenc
     desc = _description(indicator, rows)
     if indicator.is_milestone:
         stages = list(indicator.stages.all() if stages is None else stages)
-        levels = len(stages)
+        # The axis starts at 未着手: the indicator's own stage 0, or (a report frozen before that stage
+        # existed) a baseline of that name that no result can take.
+        foot = [] if stages and stages[0].position == NOT_STARTED_POSITION else ["（未着手）"]
+        tick_labels = foot + [stage.label for stage in stages]
+        levels = len(tick_labels) - 1
         tick_values = list(range(levels + 1))
-        tick_labels = ["（未着手）"] + [stage.label for stage in stages]
-        position = {stage.pk: index + 1 for index, stage in enumerate(stages)}
+        position = {stage.pk: index + len(foot) for index, stage in enumerate(stages)}
 
         def target_of(row):
             return position.get(row.figures.target_stage_id) if row.target_is_set else None

@@ -35,6 +35,12 @@ class Indicator(NormalizesText, models.Model):
     decimal_places = models.PositiveSmallIntegerField(
         "小数点以下の桁数", default=0, validators=[MaxValueValidator(4)], help_text="表示の桁数（0.28% なら 2）"
     )
+    result_decimal_places = models.PositiveSmallIntegerField(
+        # db_default too: rows written by code that predates the column (older migrations' models) get 0.
+        "結果の小数点以下の桁数", default=0, db_default=0, validators=[MaxValueValidator(4)],
+        help_text="結果として入力できる小数点以下の桁数（経営改革課が決めます。22.5% なら 1）。"
+        "目標値の表示の桁数より少なくはなりません。",
+    )
     note = models.TextField(
         "注記", blank=True, validators=[long_text_limit("注記")], help_text=f"※印の注記や算出根拠。{limit_help()}",
     )
@@ -63,6 +69,11 @@ class Indicator(NormalizesText, models.Model):
                 name="indicator_decimal_places_in_range",
                 violation_error_message="小数点以下の桁数は0から4にしてください。",
             ),
+            models.CheckConstraint(
+                condition=Q(result_decimal_places__lte=4),
+                name="indicator_result_decimal_places_in_range",
+                violation_error_message="結果の小数点以下の桁数は0から4にしてください。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,6 +84,11 @@ class Indicator(NormalizesText, models.Model):
         return circled(self.slot)
 
     @property
+    def result_places(self) -> int:
+        """The decimals a result may have: the reform office's setting, never fewer than targets show."""
+        return max(self.decimal_places, self.result_decimal_places)
+
+    @property
     def is_milestone(self) -> bool:
         return self.kind == self.Kind.MILESTONE
 
@@ -81,8 +97,28 @@ class Indicator(NormalizesText, models.Model):
         return self.direction == self.Direction.LOWER_IS_BETTER
 
 
+# Every milestone indicator has this stage before its first (position 0): a result can say that
+# the work has not started. It grades like any stage before the target: not reached.
+NOT_STARTED = "未着手"
+NOT_STARTED_POSITION = 0
+
+
+def ensure_not_started_stage(indicator: Indicator) -> "MilestoneStage | None":
+    """The indicator's 未着手 stage, made when a milestone indicator has none (numeric ones get none)."""
+    if not indicator.is_milestone:
+        return None
+    stage, _ = MilestoneStage.objects.get_or_create(
+        indicator=indicator, position=NOT_STARTED_POSITION, defaults={"label": NOT_STARTED},
+    )
+    return stage
+
+
 class MilestoneStage(NormalizesText, models.Model):
-    """A stage of a milestone indicator, in order (検討80% → 条例への反映 → 実施)."""
+    """A stage of a milestone indicator, in order (未着手 → 検討80% → 条例への反映 → 実施).
+
+    Position 0 is 未着手 (not started), which every milestone indicator has (ensure_not_started_stage);
+    the plan's own stages start at 1.
+    """
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="stages", verbose_name="指標")
     position = models.PositiveSmallIntegerField("順序", validators=[small_number()])
@@ -108,6 +144,10 @@ class MilestoneStage(NormalizesText, models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def is_not_started(self) -> bool:
+        return self.position == NOT_STARTED_POSITION
 
 
 class YearFigures(models.Model):

@@ -6,10 +6,12 @@ decides a rule. The scoped mixins below are shared by every app's admin.
 
 from __future__ import annotations
 
+import datetime
 import unicodedata
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -23,6 +25,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from core import fiscal_years
 from core.parsing import ParseError, parse_quantity, refuse_other_digits
 from core.text import normalize_text
 
@@ -68,6 +71,54 @@ class WholeNumberField(forms.IntegerField):
         return super().to_python(unicodedata.normalize("NFKC", text))
 
 
+def with_date_forms(help_text) -> str:
+    """A date field's help text followed by the forms it reads."""
+    help_text = str(help_text or "")
+    if help_text and not help_text.endswith(("。", "）")):
+        help_text += "。"
+    return help_text + fiscal_years.DATE_FORMS_HELP
+
+
+class JapaneseDateField(forms.DateField):
+    """A date typed as people type it (2024/9/1, 令和6年9月1日, R6.9.1, full-width too), read by
+    core.fiscal_years.parse_date, the one date parser; its help text names the accepted forms."""
+
+    # A plain text box: the admin's calendar (DateTimeShortcuts.js) writes inline styles, which the
+    # site's Content-Security-Policy refuses, and people type dates here anyway.
+    widget = forms.DateInput(attrs={"class": "vDateField", "size": 18, "autocomplete": "off"})
+
+    def __init__(self, **kwargs):
+        help_text = kwargs.pop("help_text", "")
+        kwargs.setdefault("widget", type(self).widget)
+        super().__init__(help_text=with_date_forms(help_text), **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return fiscal_years.parse_date(value)
+        except ParseError as error:
+            raise ValidationError(error.message, code="invalid") from error
+
+
+class JapaneseSplitDateTimeField(forms.SplitDateTimeField):
+    """A date and time (公開日時): the date part read like every other date (JapaneseDateField)."""
+
+    widget = admin_widgets.AdminSplitDateTime
+
+    def __init__(self, **kwargs):
+        help_text = kwargs.pop("help_text", "")
+        kwargs.setdefault("widget", admin_widgets.AdminSplitDateTime)
+        super().__init__(help_text=with_date_forms(help_text), **kwargs)
+        date_field = JapaneseDateField(required=False, error_messages={"invalid": self.error_messages["invalid_date"]})
+        date_field.help_text = ""
+        self.fields = (date_field, *self.fields[1:])
+
+
 def admin_form_class(db_field):
     """The form field class for a model field in the admin, or None for Django's own."""
     if db_field.choices:
@@ -76,6 +127,10 @@ def admin_form_class(db_field):
         return CleanTextField
     if type(db_field) is models.DecimalField:
         return QuantityField
+    if type(db_field) is models.DateTimeField:
+        return JapaneseSplitDateTimeField
+    if type(db_field) is models.DateField:
+        return JapaneseDateField
     if isinstance(db_field, models.IntegerField) and not isinstance(db_field, models.AutoField):
         return WholeNumberField
     return None
@@ -90,8 +145,8 @@ class ScopedFormFields:
         form_class = admin_form_class(db_field)
         if form_class is not None and "form_class" not in kwargs:
             kwargs["form_class"] = form_class
-            if form_class is QuantityField:
-                kwargs.setdefault("widget", QuantityField.widget)
+            if form_class in (QuantityField, JapaneseDateField):
+                kwargs.setdefault("widget", form_class.widget)
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
         if formfield is not None:
             for validator in db_field.validators:

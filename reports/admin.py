@@ -28,6 +28,7 @@ from .admin_forms import NoteForm, ReviewForm, explanation_name, result_rows
 from .admin_submit_all import submit_all_view
 from .history import changes_since_return, note_timeline, person_name
 from .models import ProgressNote, ProgressReport
+from .report_forms import CONFIRM_FIELD, ProgressReportForm, preselected_plan
 
 
 def status_tag(note: ProgressNote) -> str:
@@ -51,11 +52,20 @@ class ProgressReportAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_filter = ("plan",)
     list_select_related = ("plan",)
     change_form_template = "admin/reports/progressreport/change_form.html"
+    form = ProgressReportForm
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("plan", "as_of", "due_date")
-        return ("plan", "as_of", "due_date", "published_at", "published_by")
+            return ("plan", "as_of", "due_date", CONFIRM_FIELD)
+        if obj.is_published:
+            return ("plan", "as_of", "due_date", "published_at", "published_by")
+        return ("plan", "as_of", "due_date", CONFIRM_FIELD, "published_at", "published_by")
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if "plan" not in initial and (plan := preselected_plan(request.user)) is not None:
+            initial["plan"] = plan.pk
+        return initial
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -370,6 +380,7 @@ class ProgressNoteAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             "status_tag": status_tag(note),
             "departments": [a.department for a in note.measure.assignments.select_related("department")],
             "rows": rows,
+            "has_numeric_rows": any(not group.indicator.is_milestone for group in rows),  # the number hint is theirs
             "form": form,
             "review_form": review_form,
             "conflict": conflict,

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core import fiscal_years
-from core.formatting import format_number
+from core.formatting import format_number, shown_places
 from core.parsing import ParseError, parse_indicator_value
 from core.text import LONG_TEXT_MAX_LENGTH, length_message, limit_help
 from indicators import presentation
@@ -153,7 +153,8 @@ class NoteForm(WorkflowErrorsMixin, forms.Form):
                         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 16, "autocomplete": "off"}),
                     )
                     self.initial[row.field_name] = (
-                        format_number(entry.value, indicator.decimal_places) if entry and entry.value is not None else ""
+                        format_number(entry.value, shown_places(entry.value, indicator.decimal_places))
+                        if entry and entry.value is not None else ""
                     )
                     self.fields[explanation_name(row.year.pk)] = explanation_field(indicator, row.year)
                     self.initial[explanation_name(row.year.pk)] = entry.explanation if entry else ""

@@ -20,6 +20,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core import fiscal_years
+from core.parsing import decimals_of, result_precision_message
 from core.text import NormalizesText, length_message, limit_help
 from indicators import presentation
 from indicators.models import IndicatorYear, MilestoneStage, YearFigures
@@ -394,14 +395,8 @@ class ResultEntry(NormalizesText, models.Model):
                 errors["stage"] = "数値の指標には段階を選べません。"
             elif self.value is None:
                 errors["value"] = "結果を入力してください。"
-            elif -self.value.as_tuple().exponent > indicator.decimal_places and self.value != self.value.quantize(
-                Decimal(1).scaleb(-indicator.decimal_places)
-            ):
-                errors["value"] = (
-                    "この指標は整数で入力してください。"
-                    if indicator.decimal_places == 0
-                    else f"この指標は小数点以下{indicator.decimal_places}桁までで入力してください。"
-                )
+            elif decimals_of(self.value) > indicator.result_places:
+                errors["value"] = result_precision_message(indicator.result_places)
         if errors:
             raise ValidationError(errors)
 

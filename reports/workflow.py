@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.text import same_text
 from indicators.models import IndicatorYear
 from plans import permissions
 from plans.models import Measure
@@ -225,10 +226,11 @@ def save_note(
             explained.append(explanation_item(year, explanation_before, entry.explanation))
     if errors:
         raise ValidationError(errors)
-    text_changed = text != note.text
+    text_changed = not same_text(text, note.text)
     if not (changed or explained or text_changed):
         return note
-    note.text = text
+    if text_changed:  # else the stored text stays as it is, so no field is recorded as changed
+        note.text = text
     changed.sort(key=lambda item: (item[0].indicator.slot, item[0].fiscal_year))
     return _write(note, user, kind, ["text"], at=at, results=[result_item(*item) for item in changed] + explained)
 

@@ -163,7 +163,8 @@ def test_indicator_properties_from_the_source(seed_plan):
     assert [k for k, i in by_key.items() if i.is_cumulative] == [(6, 1)]
     milestone = by_key[(1, 1)]
     assert milestone.is_milestone
-    assert [s.label for s in milestone.stages.all()] == ["検討80%", "条例への反映", "実施"]
+    # The source's stages, after the 未着手 (not started) stage every milestone indicator has.
+    assert [s.label for s in milestone.stages.all()] == ["未着手", "検討80%", "条例への反映", "実施"]
     assert "1事業あたりの削減効果額：正338時間×4,156円＝1,404,728円" in by_key[(6, 1)].note
     assert by_key[(10, 1)].note.startswith("※広告が表示された回数に対して")
     assert by_key[(14, 1)].note == "※学校給食でご飯が提供される日数のうち"

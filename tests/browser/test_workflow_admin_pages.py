@@ -63,7 +63,7 @@ def test_conflicting_edit_shows_what_the_other_person_changed(login, world, scre
 
 def test_reviewer_reads_the_review_box_and_the_timeline(login, world, screenshot):
     note = ProgressNote.objects.get(report=world["report"], measure__number=1)
-    stage = IndicatorYear.objects.get(indicator__measure__number=1, fiscal_year=2023).indicator.stages.first()
+    stage = IndicatorYear.objects.get(indicator__measure__number=1, fiscal_year=2023).indicator.stages.get(label="検討80%")
     year = IndicatorYear.objects.get(indicator__measure__number=1, fiscal_year=2023)
     note = workflow.save_note(world["sato"], note, expected_version=1, text="検討を進めました。", results={year.pk: stage})
     note = workflow.submit(world["sato"], note)

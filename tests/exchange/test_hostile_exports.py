@@ -81,7 +81,7 @@ def test_the_result_template_with_control_characters_downloads_and_uploads_uncha
     workbook = open_xlsx(response.content)
     assert row_of(workbook["活動経過"], 2)[2].value == "記述 二行目 "
     stages = next(v for v in workbook["結果"].data_validations.dataValidation if v.type == "list")
-    assert stages.formula1 == '"検討 80%,条例への反映,実施"'
+    assert stages.formula1 == '"未着手,検討 80%,条例への反映,実施"'  # 未着手: every milestone's stage 0
 
 
 def test_the_plan_export_with_control_characters_exports_and_imports_with_spaces(seed_plan):

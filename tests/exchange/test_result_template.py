@@ -41,7 +41,7 @@ def test_template_holds_only_the_users_measures_with_targets_locked(report, peop
     assert workbook["結果"].protection.sheet
     validations = workbook["結果"].data_validations.dataValidation
     stage_list = next(v for v in validations if v.type == "list")
-    assert stage_list.formula1 == '"検討80%,条例への反映,実施"'
+    assert stage_list.formula1 == '"未着手,検討80%,条例への反映,実施"'
     # a value cell takes a unit and full-width digits (as its instructions say): a prompt, no stop-type check
     numeric = next(v for v in validations if v.type is None)
     assert "G4" in str(numeric.sqref) and numeric.showInputMessage and not numeric.showErrorMessage

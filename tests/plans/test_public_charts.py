@@ -110,7 +110,7 @@ def test_milestones_are_drawn_on_their_stages(measure):
         IndicatorYear.objects.create(indicator=indicator, fiscal_year=2023 + offset, target_status="set",
                                      target_stage=stage, result_stage=stages[1] if offset == 0 else None)
     svg = chart_of(indicator, None)
-    assert tick_labels(svg) == ["（未着手）", "検討80%", "条例への反映", "実施"]
+    assert tick_labels(svg) == ["未着手", "検討80%", "条例への反映", "実施"]  # the indicator's stage 0 is the axis's foot
     assert svg.count('class="chart-result"') == 1
     assert "令和5年度 条例への反映（達成）" in svg
 

@@ -317,7 +317,7 @@ def test_provisional_names_are_marked_and_explained(client, seed_plan, today):
 
 def test_milestone_and_cumulative_indicators(client, seed_plan, today):
     html = get(client, "/plans/2023-2026/measures/1/")
-    assert "段階（検討80% → 条例への反映 → 実施）" in html
+    assert "段階（未着手 → 検討80% → 条例への反映 → 実施）" in html  # 未着手: every milestone starts there
     assert squeeze("令和5年度検討80%") in rows_of(html)[1]
     figures = year(1, 1, 2023)
     figures.result_stage = figures.indicator.stages.get(label="条例への反映")
