@@ -238,7 +238,9 @@ def refusal(status, page) -> str:
     if status == 200:
         alert = re.search(r'<div class="reform-alert" role="alert"[^>]*>(.*?)</div>', page, re.S)
     elif status == 403 and "この操作はできません" in page:
-        alert = re.search(r'<p class="lead">(.*?)</p>', page, re.S)
+        # The admin's refusal page (reports.admin.refused) or, for a request it does not handle, the site's 403.
+        alert = (re.search(r'<div class="reform-alert" role="alert"[^>]*>(.*?)</div>', page, re.S)
+                 or re.search(r'<p class="lead">(.*?)</p>', page, re.S))
     else:
         return ""
     return re.sub(r"<[^>]+>|\s+", " ", alert.group(1)).strip() if alert else ""

@@ -73,7 +73,10 @@ def test_reviewer_reads_the_review_box_and_the_timeline(login, world, screenshot
     workflow.submit(world["sato"], note)
     page = login("kaikaku")
     page.goto(note_url(note))
-    expect(page.get_by_role("region", name="前回のコメント")).to_contain_text("段階の根拠を書いてください。")
+    # The comment it was returned with, in the panel of what changed since (templates/.../since_return.html).
+    since_return = page.get_by_role("region", name="差し戻した後の変更")
+    expect(since_return).to_contain_text("段階の根拠を書いてください。")
+    expect(since_return.locator("ins").first).to_be_visible()  # the narrative's added words
     expect(page.get_by_role("button", name="承認する")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "review")
