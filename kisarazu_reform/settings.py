@@ -203,8 +203,9 @@ BACKGROUND_JOBS = env_flag("BACKGROUND_JOBS", bool(REDIS_URL))
 RQ_QUEUES = {
     "default": {
         "URL": REDIS_URL or "redis://127.0.0.1:6379/0",
-        # A 200-measure report's PDF takes about a minute of a worker; a job still running after this is killed.
-        "DEFAULT_TIMEOUT": int(os.environ.get("RQ_JOB_TIMEOUT", "900")),
+        # A job still running after 10 minutes is stopped: by then its build claim would be taken over
+        # (exchange.kept_files.KEPT_FILE_BUILD_TIMEOUT, which the PDF job passes as its own limit).
+        "DEFAULT_TIMEOUT": 600,
     },
 }
 RQ = {"COMMIT_MODE": "on_db_commit"}  # a job queued inside a transaction is sent only once it commits
