@@ -100,6 +100,7 @@ def pdf_being_built(request, report: ProgressReport) -> HttpResponse:
     response = render(request, "exchange/pdf_building.html", {"report": report}, status=503)
     response["Retry-After"] = str(PDF_RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    response._has_been_logged = True  # expected, not a server error: Django would log every 503 as ERROR
     return response
 
 
