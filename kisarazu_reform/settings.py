@@ -212,7 +212,7 @@ RQ = {"COMMIT_MODE": "on_db_commit"}  # a job queued inside a transaction is sen
 # A published report's PDF is built inside the public request that first asks for it only when its
 # plan has at most this many measures (a few seconds; gunicorn kills a request after GUNICORN_TIMEOUT);
 # a larger one is queued and the request answers 「PDFを作成しています」 (503, Retry-After).
-REPORT_PDF_IN_REQUEST_MAX_MEASURES = int(os.environ.get("REPORT_PDF_IN_REQUEST_MAX_MEASURES", "40"))
+REPORT_PDF_IN_REQUEST_MAX_MEASURES = int(os.environ.get("REPORT_PDF_IN_REQUEST_MAX_MEASURES", "30"))
 
 DJANGO_TABLES2_TEMPLATE = "components/table.html"
 

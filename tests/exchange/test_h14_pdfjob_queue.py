@@ -157,7 +157,7 @@ def test_a_large_pdf_being_built_is_not_queued_again(client, seed_plan, builds, 
 
 
 def test_a_small_report_is_still_built_by_its_first_request(client, seed_plan, builds, rq_queue, settings):
-    settings.REPORT_PDF_IN_REQUEST_MAX_MEASURES = 40
+    settings.REPORT_PDF_IN_REQUEST_MAX_MEASURES = 30
     report = ProgressReport.objects.get(plan=seed_plan, as_of=SEED_AS_OF)
     response = client.get(pdf_url(report))
     assert response.status_code == 200 and builds == [report.pk] and rq_queue.job_ids == []
