@@ -20,6 +20,8 @@ run: setup demo-accounts
 
 # Production mode (README "Production"): DJANGO_DEBUG off, so DJANGO_SECRET_KEY and
 # DJANGO_ALLOWED_HOSTS must be set or the server refuses to start. No seed, no demo accounts.
+# Starts the web server only: with REDIS_URL set, run the background worker too (manage.py rqworker default,
+# README "Production"), which builds published reports' PDFs.
 serve: install
 	DJANGO_DEBUG=0 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=0 $(PY) manage.py collectstatic --noinput --verbosity 0

@@ -16,6 +16,8 @@ def start(*, use_database_url: bool = False) -> None:
     if not use_database_url:
         os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
     os.environ.setdefault("DJANGO_DEBUG", "1")
+    # Publications here never queue jobs on a Redis that a real worker (with another database) reads.
+    os.environ["BACKGROUND_JOBS"] = "0"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kisarazu_reform.settings")
     import django
 

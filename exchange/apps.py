@@ -6,3 +6,6 @@ class ExchangeConfig(AppConfig):
 
     name = "exchange"
     verbose_name = "データ入出力"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (connects the receivers)

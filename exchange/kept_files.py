@@ -5,9 +5,10 @@ stale and nothing has to delete it for correctness:
 
 - a published report's workbook: the report and its publication time (a published report is
   frozen) and REPORT_WORKBOOK_FORMAT;
-- a published report's PDF: the same, with REPORT_PDF_FORMAT; it takes long to build (a minute for
-  200 measures), so it is built once under a claim (KeptFileBuild, get_or_build_once): a second request
-  waits for the first one's file instead of building it again;
+- a published report's PDF: the same, with REPORT_PDF_FORMAT; it takes long to build (most of a minute
+  for 200 measures), so it is built once under a claim (KeptFileBuild, get_or_build_once): a second
+  builder waits for the first one's file instead of building it again. A large report's is built by a
+  background job (exchange.jobs), never inside a request;
 - open data: the public content version (reports.content_version, moved by every change of
   public data once it commits), today's date (grades depend on it) and OPENDATA_FORMAT.
 
@@ -80,6 +81,15 @@ WAIT_INTERVAL_SECONDS = 0.25
 def _kept(key: str) -> bytes | None:
     kept = KeptFile.objects.filter(key=key).values_list("content", flat=True).first()
     return None if kept is None else bytes(kept)  # PostgreSQL hands back a memoryview
+
+
+def is_kept(key: str) -> bool:
+    return KeptFile.objects.filter(key=key).exists()
+
+
+def is_being_built(key: str) -> bool:
+    """Whether a live build holds the claim on `key` (one older than KEPT_FILE_BUILD_TIMEOUT has died)."""
+    return KeptFileBuild.objects.filter(key=key, started_at__gte=timezone.now() - KEPT_FILE_BUILD_TIMEOUT).exists()
 
 
 def _claim(key: str) -> bool:

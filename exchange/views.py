@@ -1,4 +1,5 @@
 import datetime
+import logging
 from urllib.parse import quote
 
 from django.http import Http404, HttpResponse
@@ -10,9 +11,11 @@ from plans import permissions
 from reports import publication
 from reports.models import ProgressReport
 
-from . import kept_files, opendata, report_pdf
+from . import jobs, kept_files, opendata, report_pdf
 from .models import KeptFile
 from .report_workbook import report_filename
+
+logger = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -90,8 +93,26 @@ def pdf_unavailable(request, unavailable: report_pdf.PdfUnavailable) -> HttpResp
     return render(request, "exchange/pdf_unavailable.html", {"message": unavailable.message}, status=503)
 
 
+def pdf_being_built(request, report: ProgressReport) -> HttpResponse:
+    """The page shown while a large report's PDF is built in the background: come back shortly.
+
+    503 with Retry-After: the PDF is not there yet (a crawler comes back later; nothing keeps this page)."""
+    response = render(request, "exchange/pdf_building.html", {"report": report}, status=503)
+    response["Retry-After"] = str(PDF_RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    response._has_been_logged = True  # expected, not a server error: Django would log every 503 as ERROR
+    return response
+
+
+PDF_RETRY_AFTER_SECONDS = 30
+
+
 def report_pdf_download(request, plan_slug, as_of):
-    """A published report's PDF, for anyone: built on its first request, once, then served as kept.
+    """A published report's PDF, for anyone: built once, then served as kept.
+
+    A small report's PDF is built by the first request for it (a few seconds); a large one's never inside a
+    request (it would outlast GUNICORN_TIMEOUT): publication queued its build (exchange.jobs), and until it
+    is kept the request queues it again if nothing is building it and answers 「PDFを作成しています」.
     A report not yet published has no PDF here (the reform office gets its draft from the admin)."""
     try:
         day = datetime.date.fromisoformat(as_of)
@@ -102,6 +123,17 @@ def report_pdf_download(request, plan_slug, as_of):
     if not publication.is_public_report(report):
         raise Http404("この進捗状況報告はまだ公表されていません。")
     key = kept_files.report_pdf_key(report)
+    if not kept_files.is_kept(key) and not jobs.builds_in_request(report):
+        not_modified = get_conditional_response(request, etag=kept_files.etag(key))
+        if not_modified is not None:
+            return not_modified  # the reader has this very file already
+        unavailable = report_pdf.missing_requirements()
+        if unavailable is not None:
+            return pdf_unavailable(request, unavailable)
+        if not jobs.enqueue_report_files(report) and not kept_files.is_being_built(key):
+            logger.warning("The PDF of report %s is not built and no queue builds it (BACKGROUND_JOBS off): "
+                           "run `manage.py build_report_pdfs`", report.pk)
+        return pdf_being_built(request, report)
     try:
         response = _kept_download(request, key, lambda: kept_files.report_pdf_file(report), report_pdf.PDF)
     except report_pdf.PdfUnavailable as unavailable:

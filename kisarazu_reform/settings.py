@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_rq",  # background jobs on the Redis of REDIS_URL (exchange/jobs.py, `manage.py rqworker default`)
     # The project's apps, lowest layer first (see README "Architecture"); core is a plain package.
     "plans",
     "indicators",
@@ -192,6 +193,26 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}},
 }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+
+# Background jobs (django-rq) on the same Redis: a published report's PDF and workbook are built by
+# `manage.py rqworker default` right after publication (exchange/jobs.py), never inside a request.
+# BACKGROUND_JOBS is on when REDIS_URL is set; without it (development, tests) nothing is queued:
+# small reports' PDFs are built on their first request, large ones by `manage.py build_report_pdfs`
+# (README "PDF and fonts").
+BACKGROUND_JOBS = env_flag("BACKGROUND_JOBS", bool(REDIS_URL))
+RQ_QUEUES = {
+    "default": {
+        "URL": REDIS_URL or "redis://127.0.0.1:6379/0",
+        # A job still running after 10 minutes is stopped: by then its build claim would be taken over
+        # (exchange.kept_files.KEPT_FILE_BUILD_TIMEOUT, which the PDF job passes as its own limit).
+        "DEFAULT_TIMEOUT": 600,
+    },
+}
+RQ = {"COMMIT_MODE": "on_db_commit"}  # a job queued inside a transaction is sent only once it commits
+# A published report's PDF is built inside the public request that first asks for it only when its
+# plan has at most this many measures (a few seconds; gunicorn kills a request after GUNICORN_TIMEOUT);
+# a larger one is queued and the request answers 「PDFを作成しています」 (503, Retry-After).
+REPORT_PDF_IN_REQUEST_MAX_MEASURES = int(os.environ.get("REPORT_PDF_IN_REQUEST_MAX_MEASURES", "30"))
 
 DJANGO_TABLES2_TEMPLATE = "components/table.html"
 

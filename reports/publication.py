@@ -14,6 +14,7 @@ report changes (the models refuse it).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ from indicators import achievement, figures
 from indicators.models import IndicatorYear
 from plans.models import Plan
 
-from . import content_version, snapshot
+from . import content_version, signals, snapshot
 from .changes import result_item, result_text
 from .models import Action, ProgressNote, ProgressReport, PublishedIndicatorYear, ResultEntry
 
@@ -250,4 +251,8 @@ def publish_report(report: ProgressReport, *, user=None, unapproved: str | None 
     if report.unapproved_measures:  # what the person chose for the unapproved measures
         changes["unapproved_measures"] = report.unapproved_measures
     Action.objects.record(Action.Kind.PUBLISH, user, report=report, at=at, changes=changes)
+    # Once committed (never for a publication rolled back): the layers above build the report's files.
+    # robust: a receiver that fails (the queue's Redis down) is logged and never undoes the publication.
+    transaction.on_commit(functools.partial(signals.report_published.send, sender=ProgressReport, report=report),
+                          robust=True)
     return report
