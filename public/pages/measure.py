@@ -79,7 +79,8 @@ def measure_detail(plan: Plan, number: int, *, today: datetime.date) -> MeasureD
                                             stages=view.indicator.stage_list)
     notes = [
         public_note(note)
-        for note in publication.public_notes().filter(measure=measure).select_related("report").order_by("-report__as_of")
+        for note in publication.public_notes().filter(measure=measure).select_related("report")
+        .defer("report__published_content").order_by("-report__as_of")
     ]
     previous_number, next_number = neighbours(plan.measures.all(), number)
     return MeasureDetail(
