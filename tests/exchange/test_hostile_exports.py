@@ -156,7 +156,7 @@ def test_a_published_narrative_longer_than_a_cell_is_split_never_cut(client, see
     sheet = open_xlsx(response.content)["No.1"]
     caption = "令和5年度の活動経過・今後の予定"
     rows = [r for r in sheet.iter_rows() if str(r[0].value).startswith(caption)]
-    # split where a cell is full, and again where a row would pass Excel's tallest (h14-print)
+    # split where a cell is full, and again where a row would pass Excel's tallest
     assert len(rows) == len(rows_of_text(narrative, sum(SHEET_WIDTHS[1:]))) > len(split_text(narrative)) > 2
     assert [r[0].value for r in rows] == [caption] + [f"{caption}（続き）"] * (len(rows) - 1)
     assert "".join(r[1].value for r in rows) == narrative

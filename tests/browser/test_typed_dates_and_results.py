@@ -14,7 +14,7 @@ from tests.workflow_helpers import department, open_report, reviewer, staff
 from .axe import WCAG_TAGS, assert_accessible, format_violations
 from .conftest import DESKTOP, PHONE
 
-SHOTS = Path("/tmp/h13-input")  # screenshots to look at, outside the repository
+SHOTS = Path("/tmp/typed-dates-and-results")  # screenshots to look at, outside the repository
 
 
 def assert_accessible_form(page):

@@ -15,7 +15,7 @@ from tests.workflow_helpers import department, open_report, reviewer, staff
 from .axe import assert_accessible
 from .conftest import DESKTOP, PHONE
 
-SHOTS = Path("/tmp/h13-remind")
+SHOTS = Path("/tmp/submit-all-and-reminders")
 
 
 @pytest.fixture

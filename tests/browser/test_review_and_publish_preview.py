@@ -16,7 +16,7 @@ from tests.workflow_helpers import department, open_report, reviewer, staff
 
 from .axe import assert_accessible
 
-SHOTS = Path(os.environ.get("H13_SHOTS", "/tmp/h13-publish"))
+SHOTS = Path(os.environ.get("SCREENSHOTS", "/tmp/review-and-publish"))
 PHONE = {"width": 375, "height": 740}
 
 

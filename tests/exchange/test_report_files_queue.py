@@ -5,7 +5,7 @@ only when nothing builds it yet.
 
 The queue is a real RQ queue on the Redis at 127.0.0.1:6379 (database 15, a test-only queue name; .ci/run
 starts Redis), run by a burst SimpleWorker in this process, or a synchronous one (is_async=False). The
-PDF builder is a fast stand-in that counts its calls (tests/exchange/test_h14_pdf_content.py builds real PDFs)."""
+PDF builder is a fast stand-in that counts its calls (tests/exchange/test_report_pdf_content.py builds real PDFs)."""
 
 import io
 import os
@@ -21,7 +21,7 @@ from reports import workflow
 from reports.models import ProgressReport
 
 SEED_AS_OF = "2023-09-01"
-TEST_QUEUE = "kisarazu-tests-h14-pdfjob"
+TEST_QUEUE = "kisarazu-tests-report-files"
 
 
 def redis_is_running() -> bool:

@@ -1,6 +1,6 @@
 """The report PDF's speed-ups change no byte of meaning: pydyf's page references, cached for WeasyPrint's
 tagging (exchange.report_pdf._cache_page_references), are always the ones pydyf would compute, also after
-pages are added; the seed PDF's content, tags and page numbers are tested in test_h14_pdf_content.py."""
+pages are added; the seed PDF's content, tags and page numbers are tested in test_report_pdf_content.py."""
 
 import pytest
 

@@ -1,6 +1,6 @@
 """Every workbook the system writes prints whole: texts wrap, rows are as tall as their texts, A4 set up.
 
-Checked with openpyxl on the real files (no LibreOffice needed); tests/exchange/test_h14_print_pdf.py prints them.
+Checked with openpyxl on the real files (no LibreOffice needed); tests/exchange/test_workbooks_printed.py prints them.
 """
 
 import pytest

@@ -13,7 +13,7 @@ from indicators.models import IndicatorYear
 from reports import workflow
 from reports.models import ProgressNote
 
-from .h14_pdf_helpers import fold, page_texts, require_pdf_tools, without_margins
+from .pdf_helpers import fold, page_texts, require_pdf_tools, without_margins
 
 
 def draft_url(report):

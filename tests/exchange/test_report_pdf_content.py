@@ -15,7 +15,7 @@ from indicators import presentation
 from reports import publication
 from reports.models import ProgressReport
 
-from .h14_pdf_helpers import embedded_fonts, fold, page_texts, reader, require_pdf_tools, sentences, squeeze, without_margins
+from .pdf_helpers import embedded_fonts, fold, page_texts, reader, require_pdf_tools, sentences, squeeze, without_margins
 
 AS_OF = "2023-09-01"
 _BUILT: dict[str, bytes] = {}

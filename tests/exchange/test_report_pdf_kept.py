@@ -3,7 +3,7 @@ while another builds it (the build claim) never build it again; a failed build l
 and a claim left by a worker that died is taken over. The report page and the report list link to it.
 
 The builder is replaced by a fast stand-in that counts its calls: what is tested here is the keeping
-and the claim, the same whatever the bytes (tests/exchange/test_h14_pdf_content.py builds real PDFs)."""
+and the claim, the same whatever the bytes (tests/exchange/test_report_pdf_content.py builds real PDFs)."""
 
 import datetime
 import io
