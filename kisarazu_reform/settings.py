@@ -209,6 +209,9 @@ RQ_QUEUES = {
     },
 }
 RQ = {"COMMIT_MODE": "on_db_commit"}  # a job queued inside a transaction is sent only once it commits
+# No job dashboard in the admin: its pages answer to Django's model permissions rather than
+# plans/permissions.py; operators read the queue with `manage.py rqstats`.
+RQ_SHOW_ADMIN_LINK = False
 # A published report's PDF is built inside the public request that first asks for it only when its
 # plan has at most this many measures (a few seconds; gunicorn kills a request after GUNICORN_TIMEOUT);
 # a larger one is queued and the request answers 「PDFを作成しています」 (503, Retry-After).
