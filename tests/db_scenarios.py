@@ -109,8 +109,9 @@ def render_published(as_of: str, note_id: int, reader: str) -> dict:
 
 
 def table_counts() -> dict[str, int]:
-    """Rows in every table of the project and its libraries (history, login records, sessions included)."""
-    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+    """Rows in every table of the project and its libraries (history, login records, sessions included);
+    unmanaged models have no table of their own (django-rq's dashboard)."""
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models() if model._meta.managed}
 
 
 def takes_new_work(username: str) -> dict:
