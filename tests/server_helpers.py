@@ -45,7 +45,7 @@ PRODUCTION_ENV = {
 # The SQLite backup command docs/operations.md documents, as the tests run it. XML, because Django's
 # JSON cuts timestamps to milliseconds: a JSON backup would not give back the same history.
 DUMPDATA_ARGS = ["--format", "xml", "--natural-foreign", "--exclude", "contenttypes", "--exclude", "auth.permission",
-                 "--exclude", "sessions"]
+                 "--exclude", "sessions", "--exclude", "django_rq"]
 
 
 def clean_env(**extra):
