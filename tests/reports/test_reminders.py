@@ -144,7 +144,7 @@ def test_who_has_not_submitted(world, report):
 
 
 def test_a_failed_mail_is_tried_again_next_run(world, report, settings, mailoutbox):
-    settings.EMAIL_BACKEND = "tests.reports.test_submit_all_and_reminders_reminders.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.reports.test_reminders.RefusingBackend"
     with pytest.raises(CommandError):
         run(DUE - datetime.timedelta(days=1))
     assert not SentReminder.objects.exists()
