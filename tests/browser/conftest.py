@@ -14,12 +14,15 @@ under CI (CI=true) a missing tool fails them instead.
 screenshot of each page they opened in test-artifacts/ (named …-failed.png).
 """
 
+import datetime
 import functools
 import os
 import re
 from pathlib import Path
 
 import pytest
+
+from tests.workflow_helpers import department, open_report, reviewer, staff
 
 from .axe import AXE_PATH
 
@@ -248,3 +251,17 @@ def session(request, browser, live_server):
     yield open_session
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def loop_world(seed_plan):
+    """The seed plan with a report open for June 2024, 職員課's 佐藤 花子 as staff and 改革 次郎 as reviewer:
+    the people of the whole-loop journeys (test_workflow_loop.py, test_review_and_publish_preview.py)."""
+    shokuin = staff("sato", department("総務部", "職員課"))
+    shokuin.last_name, shokuin.first_name = "佐藤", "花子"
+    shokuin.save()
+    office = reviewer("kaikaku")
+    office.last_name, office.first_name = "改革", "次郎"
+    office.save()
+    report = open_report(seed_plan, office, as_of=datetime.date(2024, 6, 1), due=datetime.date(2024, 6, 30))
+    return seed_plan, report

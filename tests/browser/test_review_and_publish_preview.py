@@ -5,31 +5,16 @@ page; at desktop and phone width, with axe finding nothing."""
 
 from __future__ import annotations
 
-import datetime
 import os
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.workflow_helpers import department, open_report, reviewer, staff
-
 from .axe import assert_accessible
 
 SHOTS = Path(os.environ.get("SCREENSHOTS", "/tmp/review-and-publish"))
 PHONE = {"width": 375, "height": 740}
-
-
-@pytest.fixture
-def world(seed_plan):
-    shokuin = staff("sato", department("総務部", "職員課"))
-    shokuin.last_name, shokuin.first_name = "佐藤", "花子"
-    shokuin.save()
-    office = reviewer("kaikaku")
-    office.last_name, office.first_name = "改革", "次郎"
-    office.save()
-    report = open_report(seed_plan, office, as_of=datetime.date(2024, 6, 1), due=datetime.date(2024, 6, 30))
-    return seed_plan, report
 
 
 def shot(page, name, *, full_page=True):
@@ -48,8 +33,8 @@ def one_line(page, locator):
 
 
 @pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
-def test_return_resubmit_diff_preview_publish_and_follow_the_link(session, world, viewport):
-    plan, report = world
+def test_return_resubmit_diff_preview_publish_and_follow_the_link(session, loop_world, viewport):
+    plan, report = loop_world
     width = "phone" if viewport else "desktop"
     staff_page = session("sato", viewport=viewport)
     office = session("kaikaku", viewport=viewport)

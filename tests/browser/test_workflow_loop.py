@@ -5,26 +5,9 @@ staff fix and resubmit; the reform office approves and publishes; citizens see t
 and its grade.
 """
 
-import datetime
-
-import pytest
 from playwright.sync_api import expect
 
-from tests.workflow_helpers import department, open_report, reviewer, staff
-
 from .axe import assert_accessible
-
-
-@pytest.fixture
-def loop_world(seed_plan):
-    shokuin = staff("sato", department("総務部", "職員課"))
-    shokuin.last_name, shokuin.first_name = "佐藤", "花子"
-    shokuin.save()
-    office = reviewer("kaikaku")
-    office.last_name, office.first_name = "改革", "次郎"
-    office.save()
-    report = open_report(seed_plan, office, as_of=datetime.date(2024, 6, 1), due=datetime.date(2024, 6, 30))
-    return seed_plan, report
 
 
 def admin_accessible(page):
