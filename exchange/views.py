@@ -68,15 +68,20 @@ def opendata_json(request):
     return _opendata(request, KeptFile.Kind.OPENDATA_JSON, "application/json; charset=utf-8")
 
 
-def report_download(request, plan_slug, as_of):
-    """A published report for anyone; a report not yet published only for those who may review it."""
+def _report(plan_slug: str, as_of: str) -> ProgressReport:
+    """The plan's report of that date (yyyy-mm-dd), else 404. Its own copy (large) loads only if a file
+    is built from it, not when the file is served as kept."""
     try:
         day = datetime.date.fromisoformat(as_of)
     except ValueError:
         raise Http404("日付が正しくありません。")
-    # The report's own copy (large) loads only if its workbook is built, not when it is served as kept.
     reports = ProgressReport.objects.select_related("plan").defer("published_content")
-    report = get_object_or_404(reports, plan__slug=plan_slug, as_of=day)
+    return get_object_or_404(reports, plan__slug=plan_slug, as_of=day)
+
+
+def report_download(request, plan_slug, as_of):
+    """A published report for anyone; a report not yet published only for those who may review it."""
+    report = _report(plan_slug, as_of)
     if not publication.is_public_report(report) and not permissions.can(request.user, permissions.VIEW, report):
         raise Http404("この進捗状況報告はまだ公表されていません。")
     key = kept_files.report_workbook_key(report)
@@ -114,12 +119,7 @@ def report_pdf_download(request, plan_slug, as_of):
     request (it would outlast GUNICORN_TIMEOUT): publication queued its build (exchange.jobs), and until it
     is kept the request queues it again if nothing is building it and answers 「PDFを作成しています」.
     A report not yet published has no PDF here (the reform office gets its draft from the admin)."""
-    try:
-        day = datetime.date.fromisoformat(as_of)
-    except ValueError:
-        raise Http404("日付が正しくありません。")
-    reports = ProgressReport.objects.select_related("plan").defer("published_content")
-    report = get_object_or_404(reports, plan__slug=plan_slug, as_of=day)
+    report = _report(plan_slug, as_of)
     if not publication.is_public_report(report):
         raise Http404("この進捗状況報告はまだ公表されていません。")
     key = kept_files.report_pdf_key(report)

@@ -33,17 +33,10 @@ def redis_is_running() -> bool:
 
 
 @pytest.fixture
-def builds(monkeypatch):
-    calls = []
-
-    def build(report):
-        calls.append(report.pk)
-        return f"%PDF-1.7 report {report.pk} build {len(calls)}".encode()
-
-    monkeypatch.setattr(kept_files, "report_pdf", build)
+def builds(builds, monkeypatch):
+    """The counted PDF builder (tests/exchange/conftest.py), on a machine that may lack PDF fonts."""
     monkeypatch.setattr(report_pdf, "missing_requirements", lambda: None)
-    return calls
-
+    return builds
 
 def make_queue(monkeypatch, settings, *, is_async=True):
     """A real RQ queue of its own on Redis database 15, used by exchange.jobs; emptied before and after."""

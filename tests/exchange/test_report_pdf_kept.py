@@ -22,19 +22,6 @@ from reports.models import ProgressReport
 AS_OF = "2023-09-01"
 
 
-@pytest.fixture
-def builds(monkeypatch):
-    """The PDF builder, counted: it returns bytes naming the report and how many builds came before."""
-    calls = []
-
-    def build(report):
-        calls.append(report.pk)
-        return f"%PDF-1.7 report {report.pk} build {len(calls)}".encode()
-
-    monkeypatch.setattr(kept_files, "report_pdf", build)
-    return calls
-
-
 def pdf_url(plan, as_of=AS_OF):
     return reverse("exchange:report-pdf", args=[plan.slug, as_of])
 
