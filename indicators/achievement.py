@@ -40,8 +40,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
 from core import fiscal_years
+from core.prepared import prepared
 
-from .models import Indicator, IndicatorYear, YearFigures
+from .models import GradeBand, Indicator, IndicatorYear, YearFigures
 
 HUNDRED = Decimal(100)
 ONE_DECIMAL = Decimal("0.1")
@@ -121,9 +122,19 @@ def trend(previous: Assessment, latest: Assessment) -> str:
     return WORSENED if change < 0 else UNCHANGED
 
 
+@prepared(plan_id=int)
+def _grade_bands(plan_id):
+    return GradeBand.objects.filter(plan_id=plan_id)
+
+
 def plan_bands(plan) -> tuple[Band, ...]:
-    """The plan's bands from highest to lowest, or the defaults."""
-    bands = tuple(Band(b.label, b.min_rate) for b in sorted(plan.grade_bands.all(), key=lambda b: -b.min_rate))
+    """The plan's bands from highest to lowest, or the defaults. No query when they were
+    prefetched (prefetch_related("grade_bands")), else one prepared query."""
+    if "grade_bands" in getattr(plan, "_prefetched_objects_cache", {}):
+        rows = plan.grade_bands.all()
+    else:
+        rows = _grade_bands(plan_id=plan.pk)
+    bands = tuple(Band(b.label, b.min_rate) for b in sorted(rows, key=lambda b: -b.min_rate))
     return bands or DEFAULT_BANDS
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 from django.db.models import QuerySet
 
@@ -50,15 +50,20 @@ class YearValues:
 
 
 def read_years(
-    years: QuerySet[IndicatorYear], indicators: Mapping[int, Indicator], stages: Mapping[int, MilestoneStage]
+    years: QuerySet[IndicatorYear] | Iterable[tuple],
+    indicators: Mapping[int, Indicator],
+    stages: Mapping[int, MilestoneStage],
 ) -> list[YearValues]:
     """The rows of `years` (in its order) as records joined to `indicators` and their `stages`
-    (both by id); rows of other indicators are left out. One query."""
+    (both by id); rows of other indicators are left out. `years` is a queryset (one query) or
+    rows already read with FIELDS (a prepared query, core.prepared)."""
+    if isinstance(years, QuerySet):
+        years = years.values_list(*FIELDS)
     return [
         YearValues(indicators[indicator_id], fiscal_year, target_status, target_value,
                    None if target_stage_id is None else stages[target_stage_id], result_value,
                    None if result_stage_id is None else stages[result_stage_id], indicator_id)
         for indicator_id, fiscal_year, target_status, target_value, target_stage_id, result_value, result_stage_id
-        in years.values_list(*FIELDS)
+        in years
         if indicator_id in indicators
     ]

@@ -47,13 +47,15 @@ class PlanQuerySet(models.QuerySet):
 
     def current(self, today: datetime.date | None = None) -> "Plan | None":
         """The plan whose period holds today, else the latest one; one query."""
-        fiscal_year = fiscal_years.of_date(today or timezone.localdate())
+        return self.running_first(fiscal_years.of_date(today or timezone.localdate())).first()
+
+    def running_first(self, fiscal_year: int) -> "PlanQuerySet":
+        """The plans whose period holds the fiscal year first, then the latest ones."""
         running = Q(first_fiscal_year__lte=fiscal_year, last_fiscal_year__gte=fiscal_year)
         return (
             self.annotate(is_running=models.Case(models.When(running, then=models.Value(1)), default=models.Value(0),
                                                  output_field=models.IntegerField()))
             .order_by("-is_running", "-first_fiscal_year")
-            .first()
         )
 
 

@@ -19,7 +19,10 @@ from .tables import MeasureFilterForm, MeasureTable
 
 
 def _plan(slug):
-    return get_object_or_404(parts.plans(), slug=slug)
+    plan = parts.public_plan(slug)
+    if plan is None:
+        raise Http404("この計画は公開されていません。")
+    return plan
 
 
 def home(request):

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.prepared import prepared
 from indicators import achievement, figures
 from indicators.models import IndicatorYear
 from plans.models import Plan
@@ -57,6 +58,18 @@ def published_reports(plan: Plan | None = None) -> QuerySet[ProgressReport]:
     return reports.filter(plan=plan) if plan is not None else reports
 
 
+@prepared(plan_id=int)
+def plan_published_reports(plan_id):
+    """published_reports(plan) as a prepared query (core.prepared): a list, read without building the query anew."""
+    return published_reports(plan_id)
+
+
+@prepared(report_id=int)
+def report_public_notes(report_id):
+    """The public notes of one report, as a prepared query (core.prepared)."""
+    return public_notes().filter(report_id=report_id)
+
+
 def latest_published_report(plan: Plan) -> ProgressReport | None:
     return published_reports(plan).first()
 
@@ -88,11 +101,23 @@ class PublishedReport:
         return self.content.pillars
 
 
+@prepared(report_id=int)
+def _published_content(report_id):
+    return ProgressReport.objects.filter(pk=report_id).values_list("published_content", flat=True)
+
+
 def report_content(report: ProgressReport) -> snapshot.Content:
     """The report's snapshot read back (no query once the report's row is loaded in full).
     A report with none (one not yet published) reads the live plan."""
+    if "published_content" in report.get_deferred_fields():  # read alone, without the query Django would build
+        report.published_content = _published_content(report_id=report.pk)[0]
     document = report.published_content or snapshot.take(report.plan)
     return snapshot.read(document, slug=report.plan.slug)
+
+
+@prepared(report_id=int)
+def _frozen_years(report_id):
+    return PublishedIndicatorYear.objects.filter(report_id=report_id).values_list(*figures.FIELDS, named=True)
 
 
 def published_report(report: ProgressReport) -> PublishedReport:
@@ -100,7 +125,7 @@ def published_report(report: ProgressReport) -> PublishedReport:
     graded as of its date in the bands it was published with."""
     content = report_content(report)
     # The rows' values alone: a model instance each costs more than grading them.
-    years = content.years(report.published_years.values_list(*figures.FIELDS, named=True))
+    years = content.years(_frozen_years(report_id=report.pk))
     grading = achievement.grade_years(
         years, bands=achievement.report_bands(report), today=report.as_of,
         first_fiscal_year=content.plan.first_fiscal_year,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 
 from core import fiscal_years
+from core.prepared import prepared
 from indicators import achievement, figures
 from indicators.models import IndicatorYear
 from plans.models import Department, Measure, Plan
@@ -16,8 +17,9 @@ from reports import publication
 
 from .parts import (
     MeasureView, current_fiscal_year, current_plan, glance_views, group_by_indicator, has_provisional_name,
-    measures_for_pages, stages_by_id,
+    measure_reads, measures_for_pages, stages_by_id,
 )
+from .parts import plans as plans_with_bands
 
 
 @dataclass
@@ -68,18 +70,29 @@ class DepartmentDetail:
     has_provisional: bool
 
 
+DEPARTMENT_MEASURES = measure_reads(
+    lambda department_id: Measure.objects.filter(assignments__department_id=department_id,
+                                                 plan__in=publication.public_plans())
+    .defer("current_situation", "approach").order_by("-plan__first_fiscal_year", "number"),
+    department_id=int,
+)
+
+
+@prepared(department_id=int)
+def _department_years(department_id):
+    return (IndicatorYear.objects.filter(indicator__measure__in=DEPARTMENT_MEASURES.measures.queryset(
+        department_id=department_id).values("pk")).order_by("fiscal_year").values_list(*figures.FIELDS))
+
+
 def department_detail(department: Department, *, today: datetime.date) -> DepartmentDetail:
     """The measures a department is in charge of, plan by plan (newest first), with their latest grades."""
-    mine = Measure.objects.filter(assignments__department=department, plan__in=publication.public_plans())
-    measures = measures_for_pages(
-        mine.defer("current_situation", "approach").select_related("plan").prefetch_related("plan__grade_bands")
-        .order_by("-plan__first_fiscal_year", "number")
-    )
+    measures = measures_for_pages(DEPARTMENT_MEASURES, department_id=department.pk)
+    plans = plans_with_bands().in_bulk({measure.plan_id for measure in measures})
+    for measure in measures:
+        Measure.plan.field.set_cached_value(measure, plans[measure.plan_id])
     indicators = {indicator.pk: indicator for measure in measures for indicator in measure.indicator_list}
-    years = figures.read_years(
-        IndicatorYear.objects.filter(indicator__measure__in=[m.pk for m in measures]).order_by("fiscal_year"),
-        indicators, stages_by_id(indicators.values()),
-    )
+    years = figures.read_years(_department_years(department_id=department.pk), indicators,
+                               stages_by_id(indicators.values()))
     current = current_plan(today)
     years_by_plan: dict[int, list[IndicatorYear]] = defaultdict(list)
     for year in years:

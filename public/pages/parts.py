@@ -12,10 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import fiscal_years
+from core.prepared import PreparedQuery, prepared
 from indicators import achievement, presentation
 from indicators.achievement import Assessment, Summary
 from indicators.models import Indicator, MilestoneStage, YearFigures
@@ -32,9 +33,26 @@ def plans() -> QuerySet[Plan]:
     return publication.public_plans().prefetch_related("grade_bands")
 
 
+@prepared(slug=str)
+def _public_plan(slug):
+    return publication.public_plans().filter(slug=slug)
+
+
+@prepared(fiscal_year=int)
+def _running_plans(fiscal_year):
+    return publication.public_plans().running_first(fiscal_year)[:1]
+
+
+def public_plan(slug: str) -> Plan | None:
+    """The public plan of that URL name, or None; one prepared query (core.prepared)."""
+    found = _public_plan(slug=slug)
+    return found[0] if found else None
+
+
 def current_plan(today: datetime.date) -> Plan | None:
-    """The public plan whose period holds today, else the latest (PlanQuerySet.current); one query."""
-    return publication.public_plans().current(today)
+    """The public plan whose period holds today, else the latest (PlanQuerySet.current); one prepared query."""
+    found = _running_plans(fiscal_year=fiscal_years.of_date(today))
+    return found[0] if found else None
 
 
 def current_fiscal_year(plan: Plan, today: datetime.date) -> int:
@@ -217,33 +235,81 @@ def group_by_indicator(years: Iterable[YearFigures]) -> dict[int, list[YearFigur
 # --- measures ---------------------------------------------------------------
 
 
-def measures_for_pages(measures: QuerySet[Measure]) -> list[Measure]:
-    """The measures of `measures` (in its order) with, as plain lists, their departments
-    (`department_list`, the lead first) and indicators (`indicator_list`, in slot
-    order, each with its `stage_list`). Five queries, whatever the number of measures.
+@dataclass(frozen=True)
+class MeasureReads:
+    """The prepared queries (core.prepared) that read a selection of measures for a page: the
+    measures, their departments' assignments and departments, their indicators and those
+    indicators' stages, each selected by a subquery of the same selection."""
+
+    measures: PreparedQuery
+    assignments: PreparedQuery
+    departments: PreparedQuery
+    indicators: PreparedQuery
+    stages: PreparedQuery
+
+
+def measure_reads(select, **kinds: type) -> MeasureReads:
+    """The reads of the measures `select(**values)` chooses (a Measure queryset, in page order)."""
+    def wanted(**values):
+        return select(**values).values("pk")
+
+    return MeasureReads(
+        measures=prepared(**kinds)(select),
+        assignments=prepared(**kinds)(lambda **values: MeasureDepartment.objects.filter(measure__in=wanted(**values))
+                                      .order_by("measure_id", "position").values_list("measure_id", "department_id")),
+        departments=prepared(**kinds)(lambda **values: Department.objects.filter(
+            pk__in=MeasureDepartment.objects.filter(measure__in=wanted(**values)).values("department_id"))),
+        indicators=prepared(**kinds)(lambda **values: Indicator.objects.filter(measure__in=wanted(**values))
+                                     .order_by("measure_id", "slot")),
+        stages=prepared(**kinds)(lambda **values: MilestoneStage.objects.filter(indicator__measure__in=wanted(**values))
+                                 .order_by("indicator_id", "position")),
+    )
+
+
+PLAN_MEASURES = measure_reads(
+    # Cards and rows show no long text.
+    lambda plan_id: Measure.objects.filter(plan_id=plan_id).defer("current_situation", "approach").order_by("number"),
+    plan_id=int,
+)
+PILLAR_MEASURES = measure_reads(
+    lambda pillar_id: Measure.objects.filter(pillar_id=pillar_id).defer("current_situation", "approach").order_by("number"),
+    pillar_id=int,
+)
+NUMBERED_MEASURE = measure_reads(
+    lambda plan_id, number: Measure.objects.filter(plan_id=plan_id, number=number), plan_id=int, number=int,
+)
+
+
+def measures_for_pages(reads: MeasureReads, *, plan: Plan | None = None, **values) -> list[Measure]:
+    """The measures `reads` selects with `values` (in its order), of `plan` when given (set as
+    their plan, read no more), with, as plain lists, their
+    departments (`department_list`, the lead first) and indicators (`indicator_list`, in slot
+    order, each with its `stage_list`). Five prepared queries, whatever
+    the number of measures.
 
     Joined here rather than by prefetch_related: its per-instance bookkeeping (a lookup of every
     related object's key, an IN list of every id) cost a 200-measure page a third of its time."""
-    wanted = measures.values("pk")  # a subquery: an IN list of 200 ids costs more to build than to run
-    measures = list(measures)
+    measures = reads.measures(**values)
+    if not measures:
+        return measures
     by_id = {measure.pk: measure for measure in measures}
     for measure in measures:
         measure.department_list, measure.indicator_list = [], []
+        if plan is not None:
+            Measure.plan.field.set_cached_value(measure, plan)
     # Departments are few and shared by many measures: one instance each, not one per assignment.
-    assignments = list(MeasureDepartment.objects.filter(measure__in=wanted).order_by("measure_id", "position")
-                       .values_list("measure_id", "department_id"))
-    departments = Department.objects.in_bulk({department_id for _, department_id in assignments})
-    for measure_id, department_id in assignments:
+    departments = {department.pk: department for department in reads.departments(**values)}
+    for measure_id, department_id in reads.assignments(**values):
         by_id[measure_id].department_list.append(departments[department_id])
     indicators = {}
-    for indicator in Indicator.objects.filter(measure__in=wanted).order_by("measure_id", "slot"):
+    for indicator in reads.indicators(**values):
         measure = by_id[indicator.measure_id]
         Indicator.measure.field.set_cached_value(indicator, measure)
         indicator.stage_list = []
         indicators[indicator.pk] = indicator
         measure.indicator_list.append(indicator)
     if indicators:
-        for stage in MilestoneStage.objects.filter(indicator__measure__in=wanted).order_by("indicator_id", "position"):
+        for stage in reads.stages(**values):
             indicator = indicators[stage.indicator_id]
             MilestoneStage.indicator.field.set_cached_value(stage, indicator)
             indicator.stage_list.append(stage)
@@ -274,11 +340,3 @@ def departments_of(assignments: Iterable) -> list[Department]:
 
 def has_provisional_name(measure_views: Iterable[MeasureView]) -> bool:
     return any(view.indicator.name_is_provisional for m in measure_views for view in m.indicators)
-
-
-def neighbours(queryset: QuerySet, number: int) -> tuple[int | None, int | None]:
-    """The numbers just before and after `number` in a numbered queryset (pillars, measures): one query."""
-    found = queryset.aggregate(
-        previous=Max("number", filter=Q(number__lt=number)), next=Min("number", filter=Q(number__gt=number))
-    )
-    return found["previous"], found["next"]

@@ -7,16 +7,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from core import fiscal_years
+from core.prepared import prepared
 from indicators import achievement, figures
 from indicators.achievement import Summary
+from indicators.models import IndicatorYear
 from plans.models import Pillar, Plan
 from reports import publication
 from reports.models import ProgressReport
 
 from .. import links
 from .parts import (
-    MeasureView, Turned, YearSummary, current_fiscal_year, glance_views, group_by_indicator,
-    has_provisional_name, headline_year, measures_for_pages, plan_phase, stages_by_id, turned, year_summaries,
+    PILLAR_MEASURES, PLAN_MEASURES, MeasureView, Turned, YearSummary, current_fiscal_year, glance_views,
+    group_by_indicator, has_provisional_name, headline_year, measures_for_pages, plan_phase, stages_by_id, turned,
+    year_summaries,
 )
 
 
@@ -65,6 +68,27 @@ class PlanOverview:
         return turned(self.labels, columns + [("計画全体", "")], [view.summary for view in self.pillars] + [self.summary])
 
 
+@prepared(plan_id=int)
+def _plan_pillars(plan_id):
+    return Pillar.objects.filter(plan_id=plan_id).order_by("number")
+
+
+@prepared(plan_id=int)
+def _plan_years(plan_id):
+    return achievement.plan_years(plan_id).values_list(*figures.FIELDS)
+
+
+@prepared(pillar_id=int)
+def _pillar_years(pillar_id):
+    return (IndicatorYear.objects.filter(indicator__measure__pillar_id=pillar_id)
+            .order_by("indicator__measure__number", "indicator__slot", "fiscal_year").values_list(*figures.FIELDS))
+
+
+@prepared(plan_id=int)
+def _published_reports(plan_id):
+    return publication.published_reports(plan_id).only("pk", "plan_id", "as_of", "published_at")
+
+
 def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = None) -> PlanOverview:
     """The plan's counts per grade for every fiscal year, its pillars and measures and, per indicator,
     its latest grade with the trend and the current year's interim result.
@@ -73,15 +97,14 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
     results, else the current year. With `pillar`, that pillar alone (the pillar page), its own
     years deciding the headline. Ten queries at most.
     """
-    measures = plan.measures.defer("current_situation", "approach").order_by("number")  # cards show no long text
-    pillars = plan.pillars.order_by("number")
-    years = achievement.plan_years(plan)
-    if pillar is not None:
-        measures, pillars = measures.filter(pillar=pillar), pillars.filter(pk=pillar.pk)
-        years = years.filter(indicator__measure__pillar=pillar)
-    measures = measures_for_pages(measures)
+    if pillar is None:
+        measures = measures_for_pages(PLAN_MEASURES, plan=plan, plan_id=plan.pk)
+        pillars, rows = _plan_pillars(plan_id=plan.pk), _plan_years(plan_id=plan.pk)
+    else:
+        measures = measures_for_pages(PILLAR_MEASURES, plan=plan, pillar_id=pillar.pk)
+        pillars, rows = [pillar], _pillar_years(pillar_id=pillar.pk)
     indicators = {indicator.pk: indicator for measure in measures for indicator in measure.indicator_list}
-    years = figures.read_years(years, indicators, stages_by_id(indicators.values()))
+    years = figures.read_years(rows, indicators, stages_by_id(indicators.values()))
     grading = achievement.grade_plan(plan, today=today, years=years)
     current_year = current_fiscal_year(plan, today)
     fiscal_year = headline_year(grading, plan, today)
@@ -100,7 +123,7 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
             )
         )
     pillar_views = [PillarView(p, by_pillar[p.pk], roll.pillars[p.pk]) for p in pillars]
-    reports = list(publication.published_reports(plan).only("pk", "plan_id", "as_of", "published_at"))
+    reports = _published_reports(plan_id=plan.pk)
     return PlanOverview(
         plan=plan,
         today=today,
@@ -130,7 +153,7 @@ class PillarDetail:
 
 def pillar_detail(plan: Plan, number: int, *, today: datetime.date) -> PillarDetail | None:
     """One pillar with its measures' latest figures, and the pillars either side of it."""
-    pillars = list(plan.pillars.order_by("number"))
+    pillars = _plan_pillars(plan_id=plan.pk)
     pillar = next((p for p in pillars if p.number == number), None)
     if pillar is None:
         return None

@@ -66,13 +66,13 @@ def report_detail(plan: Plan, as_of: datetime.date) -> ReportDetail | None:
 
     None when no report of that date is published.
     """
-    reports = list(publication.published_reports(plan))
+    reports = publication.plan_published_reports(plan_id=plan.pk)
     report = next((r for r in reports if r.as_of == as_of), None)
     if report is None:
         return None
     position = reports.index(report)
     report.plan = plan
-    notes = {note.measure_id: note for note in publication.public_notes().filter(report=report)}
+    notes = {note.measure_id: note for note in publication.report_public_notes(report_id=report.pk)}
     return _detail(
         plan, publication.published_report(report), notes,
         newer=reports[position - 1] if position > 0 else None,
