@@ -5,7 +5,8 @@
 
 What it does, all on this machine (loopback only, bounded in time):
 1. (Re)creates the PostgreSQL database `kisarazu_bench` (BENCH_DATABASE_URL overrides), migrates it, loads the
-   seed plan and generates plans of 200 and 1,000 measures (10 fiscal years, 5 published reports each).
+   seed plan and generates plans of 200 and 1,000 measures (10 fiscal years, 5 published reports each);
+   with --keep-database, a database a previous run left is migrated and used as it is.
 2. Starts the production server as README "Production" documents it (gunicorn, gunicorn.conf.py, DJANGO_DEBUG=0,
    2 workers, persistent connections), once with the page cache on and once with PAGE_CACHE_SECONDS=0.
 3. Loads each page from a second process with wrk (16 connections) and prints requests per second, p50/p95/p99
@@ -99,8 +100,38 @@ def prepare_database(database_url: str, sizes: list[int]) -> dict:
     result = subprocess.run([PYTHON, "-c", code, json.dumps(sizes)], env=env, cwd=ROOT, check=True,
                             capture_output=True, text=True)
     plans = {int(k): v for k, v in json.loads(result.stdout.strip().splitlines()[-1]).items()}
+    # Statistics and visibility maps now, as after any bulk load: otherwise autovacuum works through the
+    # new tables while the first pages are measured, and their latencies stall for it.
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
     print(f"generated plans of {', '.join(map(str, sizes))} measures (10 years, 5 published reports each) "
           f"in {time.perf_counter() - started:.0f} s")
+    return plans
+
+
+def kept_plans(database_url: str, sizes: list[int]) -> dict | None:
+    """The generated plans of a previous run, if the database holds every size asked for (migrated to
+    this code first); None otherwise."""
+    import psycopg
+
+    try:
+        with psycopg.connect(database_url) as connection:
+            connection.execute("SELECT 1 FROM plans_plan LIMIT 1")
+    except psycopg.Error:
+        return None
+    env = production_env(database_url, 0, None)
+    env["DJANGO_DEBUG"] = "1"
+    manage(env, "migrate", "--noinput", "--verbosity", "0")
+    plans = {}
+    with psycopg.connect(database_url) as connection:
+        for size in sizes:
+            row = connection.execute(
+                "SELECT max(r.as_of) FROM plans_progressreport r JOIN plans_plan p ON p.id = r.plan_id "
+                "WHERE p.slug = %s AND r.published_at IS NOT NULL", [f"bench-{size}"]).fetchone()
+            if row is None or row[0] is None:
+                return None
+            plans[size] = [f"bench-{size}", str(row[0])]
+    print(f"kept the plans of {', '.join(map(str, sizes))} measures from a previous run (--keep-database)")
     return plans
 
 
@@ -170,11 +201,14 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 1000])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE))
+    parser.add_argument("--keep-database", action="store_true",
+                        help="use the plans a previous run generated (migrating the database first) instead of generating them again")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk (make bench installs it)")
 
-    plans = prepare_database(args.database_url, args.sizes)
+    plans = (kept_plans(args.database_url, args.sizes) if args.keep_database else None) \
+        or prepare_database(args.database_url, args.sizes)
     static_root = tempfile.mkdtemp(prefix="bench-static-")
     env = production_env(args.database_url, 0, None)
     env["DJANGO_STATIC_ROOT"] = static_root
