@@ -12,12 +12,12 @@ in place of the stand-ins:
 
     pillars = plan_pillars(plan_id=plan.pk)  # a list of Pillar
 
-A model queryset comes back as model instances (through Model.objects.raw: Django's own mapping of
-columns to fields, with each field's converters), a values_list() queryset as tuples (flat=True:
+A model queryset comes back as model instances (Model.from_db, after each field's converters, as
+Django's own iterator makes them), a values_list() queryset as tuples (flat=True:
 values). The build function must put every value into the SQL as a parameter and must not branch on
 it: a value that does not reach the parameters (a slice bound, a Python `if`) is refused when the
-query is prepared. select_related and prefetch_related are refused too (raw() cannot split a
-joined row into several models): join in Python, or read the related rows with a query of their own.
+query is prepared. select_related and prefetch_related are refused too (a row makes one model
+instance, of the model's own fields): join in Python, or read the related rows with a query of their own.
 
 The one library that did this (django-prepared-queries) supports Django < 2.2 only.
 """
@@ -33,7 +33,7 @@ from typing import Any, Callable
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import (
-    FlatValuesListIterable, ModelIterable, NamedValuesListIterable, RawQuerySet, ValuesListIterable,
+    FlatValuesListIterable, ModelIterable, NamedValuesListIterable, ValuesListIterable,
 )
 
 # Stand-ins: values no page asks for, inside the range of every column they may meet (a positive
@@ -51,9 +51,11 @@ class _Compiled:
     params: tuple
     slots: tuple[tuple[int, str], ...]  # (position in params, name of the value that goes there)
     model: type | None  # a model queryset: its model; a values_list one: None
+    names: tuple[str, ...]  # a model queryset: the attribute of each of its fields' columns
+    annotations: tuple[tuple[str, int], ...]  # and (name, position) of each annotation's
     flat: bool
     row: Callable | None  # values_list(named=True): the named tuple of a row
-    converters: dict  # values_list: Django's converters by column position
+    converters: dict  # Django's converters (database values to Python) by column position
 
 
 class PreparedQuery:
@@ -76,8 +78,6 @@ class PreparedQuery:
         params = list(compiled.params)
         for position, name in compiled.slots:
             params[position] = values[name]
-        if compiled.model is not None:
-            return list(RawQuerySet(compiled.sql, model=compiled.model, params=params, using=using))
         connection = connections[using]
         params = [connection.ops.adapt_unknown_value(value) for value in params]
         with connection.cursor() as cursor:
@@ -85,11 +85,27 @@ class PreparedQuery:
             rows = cursor.fetchall()
         if compiled.converters:
             rows = [self._convert(row, compiled.converters, connection) for row in rows]
+        if compiled.model is not None:
+            return self._instances(compiled, rows, using)
         if compiled.flat:
             return [row[0] for row in rows]
         if compiled.row is not None:
             return [compiled.row._make(row) for row in rows]
         return [tuple(row) for row in rows]
+
+    @staticmethod
+    def _instances(compiled: _Compiled, rows, using: str) -> list:
+        from_db, names, annotations = compiled.model.from_db, compiled.names, compiled.annotations
+        count = len(names)
+        if not annotations:
+            return [from_db(using, names, row[:count] if len(row) > count else row) for row in rows]
+        instances = []
+        for row in rows:
+            instance = from_db(using, names, row[:count])
+            for name, position in annotations:
+                setattr(instance, name, row[position])
+            instances.append(instance)
+        return instances
 
     @staticmethod
     def _convert(row, converters, connection) -> list:
@@ -120,8 +136,17 @@ class PreparedQuery:
         if missing:
             raise ValueError(f"{self.build.__name__}: {sorted(missing)} did not reach the query's parameters")
         iterable = queryset._iterable_class
+        columns = [select[0] for select in compiler.select[: compiler.col_count]]
+        converters = compiler.get_converters(columns)
         if iterable is ModelIterable:
-            model, flat, row, converters = queryset.model, False, None, {}
+            fields = compiler.klass_info["select_fields"]
+            if fields != list(range(len(fields))):
+                raise ValueError(f"{self.build.__name__}: a prepared model query selects the model's fields first")
+            # The fields in the order selected, as Model.from_db takes them (deferred ones left out);
+            # annotations after them, set as attributes as Django's own iterator sets them.
+            model, flat, row = queryset.model, False, None
+            names = tuple(columns[position].target.attname for position in fields)
+            annotations = tuple(compiler.annotation_col_map.items())
         elif iterable in (ValuesListIterable, FlatValuesListIterable, NamedValuesListIterable):
             model, flat = None, iterable is FlatValuesListIterable
             query = queryset.query
@@ -130,11 +155,10 @@ class PreparedQuery:
                 # Django reorders such rows after reading them; name the columns in the order it selects them.
                 raise ValueError(f"{self.build.__name__}: values_list() must name its columns in the order {names}")
             row = namedtuple("Row", queryset._fields) if iterable is NamedValuesListIterable else None
-            columns = [select[0] for select in compiler.select[: compiler.col_count]]
-            converters = compiler.get_converters(columns)
+            names, annotations = (), ()
         else:
             raise ValueError(f"{self.build.__name__}: a prepared query returns models or values_list() rows")
-        compiled = _Compiled(sql, tuple(params), slots, model, flat, row, converters)
+        compiled = _Compiled(sql, tuple(params), slots, model, names, annotations, flat, row, converters)
         self._compiled[using] = compiled
         return compiled
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from core.prepared import prepared
@@ -80,6 +81,18 @@ def test_rows_come_converted_as_values_list_gives_them(seed_plan):
     assert rows[0].fiscal_year == rows[0][1] and any(isinstance(row.target_value, Decimal) for row in rows)
 
 
+@prepared(plan_id=int)
+def counted_measures(plan_id):
+    return Measure.objects.filter(plan_id=plan_id).annotate(indicator_count=Count("indicators")).order_by("number")
+
+
+def test_annotations_come_as_attributes(seed_plan):
+    found = counted_measures(plan_id=seed_plan.pk)
+    expected = counted_measures.queryset(plan_id=seed_plan.pk)
+    assert [(m.number, m.indicator_count) for m in found] == [(m.number, m.indicator_count) for m in expected]
+    assert any(m.indicator_count == 2 for m in found)
+
+
 def test_a_value_that_does_not_reach_the_parameters_is_refused(db):
     @prepared(count=int)
     def first_measures(count):
@@ -96,6 +109,7 @@ def test_joined_models_and_wrong_values_are_refused(db):
 
     with pytest.raises(ValueError, match="select_related"):
         with_pillars(plan_id=1)
+
     with pytest.raises(TypeError):
         plan_by_slug(name="x")
     with pytest.raises(TypeError):
