@@ -108,6 +108,7 @@ def measure_detail(plan: Plan, number: int, *, today: datetime.date) -> MeasureD
     notes = _public_notes(measure_id=measure.pk)
     if notes:
         reports = {report.pk: report for report in publication.plan_published_reports(plan_id=plan.pk)}
+        notes = [note for note in notes if note.report_id in reports]  # the same reports, read once for all
         for note in notes:
             note.report = reports[note.report_id]
     previous_number, next_number = _neighbours(plan_id=plan.pk, number=number)[0]
