@@ -16,9 +16,10 @@ A model queryset comes back as model instances (Model.from_db, after each field'
 Django's own iterator makes them), a values_list() queryset as tuples (flat=True:
 values). The build function must put every value into the SQL as a parameter and must not branch on
 it: a value that does not reach the parameters (a slice bound, a Python `if`) is refused when the
-query is prepared. Whatever differs between calls, today's date included, must be one of the values:
-anything else the build reads is kept as it was on the first call. select_related and prefetch_related are refused too (a row makes one model
-instance, of the model's own fields): join in Python, or read the related rows with a query of their own.
+query is prepared. Whatever differs between calls, today's date included, must be one of the
+values: anything else the build reads is kept as it was on the first call. select_related and
+prefetch_related are refused too (a row makes one model instance, of the model's own fields): join
+in Python, or read the related rows with a query of their own.
 
 The one library that did this (django-prepared-queries) supports Django < 2.2 only.
 """
