@@ -287,6 +287,19 @@ def test_phone_measure_list_shows_rows_as_labelled_cards(phone_page, public_site
     assert_accessible(phone_page)
 
 
+def test_phone_year_tables_label_each_value_by_its_column(phone_page, public_site):
+    """The year table's cells carry no data-label: the stylesheet names them by column."""
+    phone_page.goto(f"/plans/{SLUG}/measures/1/")
+    row = phone_page.locator("table.year-table tbody tr").first
+    cells = row.locator("td")
+    labels = [cells.nth(i).evaluate("e => getComputedStyle(e, '::before').content") for i in range(3)]
+    assert labels == ['"目標値"', '"結果"', '"評価"']
+    assert cells.first.evaluate("e => getComputedStyle(e).display") == "grid"
+    # Each cell's value is one grid item beside its label, not split over several rows.
+    assert all(cells.nth(i).evaluate("e => e.getBoundingClientRect().height") < 60 for i in range(3))
+    assert_accessible(phone_page)
+
+
 def pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
 
