@@ -7,9 +7,12 @@ bind = os.environ.get("GUNICORN_BIND") or f"{os.environ.get('HOST', '127.0.0.1')
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
-# Recycle workers now and then, so that a slow leak never grows without bound.
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle workers now and then, so that a slow leak never grows without bound. Not often: a new worker
+# starts with an empty local-memory page cache and pays Django's first-request set-up, and at 5,000
+# requests a worker recycled every 12 s on a publication-day load, each time a 0.5-1 s stall (bench/load.py).
+# Workers' memory stays flat under the benchmark (README "Benchmarks").
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
+max_requests_jitter = max_requests // 10
 # Logs to standard output, like the application's own.
 accesslog = "-"
 errorlog = "-"
