@@ -116,9 +116,9 @@ def table_rows(table) -> SafeString:
             opening, closing = f"<td{label} {attrs}>", "</td>"
         cells.append((getattr(table, f"render_{column.name}"), opening, closing))
     rows = []
-    for row in table.paginated_rows:
-        row_html = "".join(f"{opening}{escape(render(record=row.record))}{closing}" for render, opening, closing in cells)
-        rows.append(f"<tr {row.attrs.as_html()}>{row_html}</tr>\n")
+    for record in table.data:  # in the table's order; rows carry no attributes (tables2's even/odd are not styled)
+        row_html = "".join(f"{opening}{escape(render(record=record))}{closing}" for render, opening, closing in cells)
+        rows.append(f"<tr>{row_html}</tr>\n")
     if not rows and table.empty_text:
         rows.append(f'<tr><td colspan="{len(table.columns)}">{escape(table.empty_text)}</td></tr>')
     return SafeString("".join(rows))

@@ -114,3 +114,30 @@ def test_joined_models_and_wrong_values_are_refused(db):
         plan_by_slug(name="x")
     with pytest.raises(TypeError):
         prepared(ratio=float)(lambda ratio: Indicator.objects.all())
+
+
+def test_instances_are_what_the_orm_makes(seed_plan):
+    found = measure_by_number(plan_id=seed_plan.pk, number=2)[0]
+    orm = Measure.objects.defer("approach").get(plan=seed_plan, number=2)
+    fields = {k: v for k, v in vars(orm).items() if not k.startswith("_")}
+    assert {k: v for k, v in vars(found).items() if not k.startswith("_")} == fields
+    assert (found._state.adding, found._state.db) == (False, "default") and found == orm
+    found.title = found.title + "（改）"
+    found.save()  # an update of the loaded row, not an insert
+    assert Measure.objects.get(pk=orm.pk).title.endswith("（改）") and Measure.objects.count() > 1
+
+
+def test_a_model_watched_at_init_is_made_through_its_init(seed_plan):
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def watch(sender, instance, **kwargs):
+        seen.append(instance.number)
+
+    post_init.connect(watch, sender=Measure)
+    try:
+        measure_by_number(plan_id=seed_plan.pk, number=3)
+    finally:
+        post_init.disconnect(watch, sender=Measure)
+    assert seen == [3]
