@@ -200,20 +200,19 @@ def glance_views(
     era_names: dict[int, str] = {}
     views = []
     for indicator in indicators:
-        by_year = {figures.fiscal_year: figures for figures in years_by_indicator.get(indicator.pk, ())}
-        latest_year, previous_year = grading.latest_graded(indicator.pk)
-        current = assessments.get((indicator.pk, current_year)) if current_year in by_year else None
+        pk = indicator.pk
+        by_year = {figures.fiscal_year: figures for figures in years_by_indicator.get(pk, ())}
+        latest_year, previous_year = grading.latest_graded(pk)
+        current = assessments.get((pk, current_year)) if current_year in by_year else None
         interim_year = current_year if current is not None and current.is_interim else None
         rows: dict[int, YearRow] = {}
         for fiscal_year in (focus_year, latest_year, interim_year):
             if fiscal_year in by_year and fiscal_year not in rows:
-                rows[fiscal_year] = year_row(
-                    indicator, by_year[fiscal_year], assessments[(indicator.pk, fiscal_year)], focus_year
-                )
+                rows[fiscal_year] = year_row(indicator, by_year[fiscal_year], assessments[(pk, fiscal_year)], focus_year)
         latest = rows.get(latest_year)
         trend = None
         if latest is not None and previous_year is not None:
-            previous = assessments[(indicator.pk, previous_year)]
+            previous = assessments[(pk, previous_year)]
             if previous_year not in era_names:
                 era_names[previous_year] = fiscal_years.era_name(previous_year)
             trend = Trend(achievement.trend(previous, latest.assessment), era_names[previous_year],
