@@ -9,6 +9,7 @@ is 平成元年度, FY2019 is 令和元年度 (平成31年度 is read as well).
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ def era_of(fiscal_year: int) -> tuple[Era, int]:
     raise ValueError(f"{fiscal_year}年度は扱えません（{EARLIEST_FISCAL_YEAR}年度以降を指定してください）。")
 
 
+@functools.lru_cache(maxsize=512)  # pages name the same few years thousands of times
 def era_name(fiscal_year: int) -> str:
     """令和5年度, 令和元年度, 昭和60年度."""
     era, year = era_of(fiscal_year)

@@ -9,6 +9,7 @@ so the page hides no figure. Workbooks and open data keep the numbers themselves
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from .parsing import decimals_of
 
@@ -58,4 +59,11 @@ def format_value(indicator, value: Decimal | None = None, stage=None) -> str:
         return stage.label
     if value is None:
         return ""
-    return f"{format_quantity(value, shown_places(value, indicator.decimal_places), indicator.unit)}{indicator.unit}"
+    return _value_text(value, indicator.decimal_places, indicator.unit)
+
+
+# A long report writes some 8,000 values, most of them a few hundred distinct ones. Equal decimals
+# (1.5 and 1.50) write the same text, so they may share an entry.
+@lru_cache(maxsize=16384)
+def _value_text(value: Decimal, decimal_places: int, unit: str) -> str:
+    return f"{format_quantity(value, shown_places(value, decimal_places), unit)}{unit}"

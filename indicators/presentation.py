@@ -7,6 +7,7 @@ not set reads 未設定 and one the source marks "-" reads 対象外.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from core import fiscal_years
 from core.formatting import format_number, format_value
@@ -34,6 +35,7 @@ def result_label(indicator: Indicator, fiscal_year: int) -> str:
     return f"指標{indicator.slot_label} {fiscal_years.era_name(fiscal_year)}の結果"
 
 
+@lru_cache(maxsize=4096)  # rates have one decimal: a few thousand at most
 def rate_text(rate: Decimal | None) -> str:
     """85.7% for a rate, empty when none was computed."""
     return "" if rate is None else f"{format_number(rate, 1)}%"
