@@ -6,3 +6,6 @@ class PublicConfig(AppConfig):
 
     name = "public"
     verbose_name = "市民向けサイト"
+
+    def ready(self):
+        from . import links  # noqa: F401  (connects its request signals)

@@ -57,7 +57,7 @@ class MeasureList:
 
 def measure_list(plan: Plan, *, today: datetime.date) -> MeasureList:
     """The plan's measures as table rows, with the choices of its filters (pillars, departments)."""
-    overview = plan_overview(plan, today=today)
+    overview = plan_overview(plan, today=today, cards=False)
     labels = list(overview.labels)
     rows = []
     departments: dict[int, Department] = {}

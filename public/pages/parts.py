@@ -185,6 +185,25 @@ def indicator_views(
     return views
 
 
+def focus_views(
+    indicators: Iterable[Indicator],
+    years_by_indicator: dict[int, list[YearFigures]],
+    assessments: dict[tuple[int, int], Assessment],
+    focus_year: int,
+) -> list[IndicatorView]:
+    """Each indicator with its focus year alone (in `years` and as `focus`): what a row of the measure list shows."""
+    views = []
+    for indicator in indicators:
+        pk = indicator.pk
+        figures = next((y for y in years_by_indicator.get(pk, ()) if y.fiscal_year == focus_year), None)
+        if figures is None:
+            views.append(IndicatorView(indicator, [], None))
+        else:
+            row = year_row(indicator, figures, assessments[(pk, focus_year)], focus_year)
+            views.append(IndicatorView(indicator, [row], row))
+    return views
+
+
 def glance_views(
     indicators: Iterable[Indicator],
     years_by_indicator: dict[int, list[YearFigures]],

@@ -17,9 +17,9 @@ from reports.models import ProgressReport
 
 from .. import links
 from .parts import (
-    PILLAR_MEASURES, PLAN_MEASURES, MeasureView, Turned, YearSummary, current_fiscal_year, glance_views,
-    group_by_indicator, has_provisional_name, headline_year, measures_for_pages, plan_phase, stages_by_id, turned,
-    year_summaries,
+    PILLAR_MEASURES, PLAN_MEASURES, MeasureView, Turned, YearSummary, current_fiscal_year, focus_views,
+    glance_views, group_by_indicator, has_provisional_name, headline_year, measures_for_pages, plan_phase,
+    stages_by_id, turned, year_summaries,
 )
 
 
@@ -89,9 +89,10 @@ def _published_reports(plan_id):
     return publication.published_reports(plan_id).only("pk", "plan_id", "as_of", "published_at")
 
 
-def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = None) -> PlanOverview:
+def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = None, cards: bool = True) -> PlanOverview:
     """The plan's counts per grade for every fiscal year, its pillars and measures and, per indicator,
-    its latest grade with the trend and the current year's interim result.
+    its latest grade with the trend and the current year's interim result (with `cards` False, the
+    headline year's figures alone: the measure list shows no more).
 
     The headline year (the pillar summary, the measure list's grades) is the latest year with graded
     results, else the current year. With `pillar`, that pillar alone (the pillar page), its own
@@ -118,7 +119,8 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
             MeasureView(
                 measure,
                 measure.department_list,
-                glance_views(measure.indicator_list, by_indicator, grading, fiscal_year, current_year),
+                glance_views(measure.indicator_list, by_indicator, grading, fiscal_year, current_year) if cards
+                else focus_views(measure.indicator_list, by_indicator, grading.assessments, fiscal_year),
                 roll.measures[measure.pk],
             )
         )

@@ -117,3 +117,24 @@ def test_links_are_those_reverse_gives_with_the_script_prefix_too():
         assert links.measure("2023-2026", 3) == "/reform/plans/2023-2026/measures/3/"
     finally:
         set_script_prefix("/")
+
+
+def test_a_page_served_under_a_script_prefix_links_under_it(seed_plan):
+    """The WSGI handler sets the prefix from SCRIPT_NAME for each request; links read it once a request."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test.client import RequestFactory
+
+    handler = WSGIHandler()
+    try:
+        for prefix in ("/reform", ""):
+            environ = RequestFactory().get("/plans/2023-2026/measures/").environ
+            environ.update(SCRIPT_NAME=prefix, PATH_INFO="/plans/2023-2026/measures/")
+            chunks = []
+            response = handler(environ, lambda status, headers: chunks.append(status))
+            html = b"".join(response).decode()
+            response.close()
+            assert chunks == ["200 OK"]
+            assert f'<a href="{prefix}/plans/2023-2026/measures/1/">1</a>' in html
+            assert f'href="{prefix}/departments/' in html and f'href="{prefix}/plans/2023-2026/pillars/1/"' in html
+    finally:
+        set_script_prefix("/")
