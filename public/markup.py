@@ -147,9 +147,10 @@ _NO_TARGET_THEN = no_value("この年度の目標値はありません")
 
 
 def year_table(view, *, table_id: str, caption: str) -> SafeString:
-    """Every fiscal year of an indicator (an IndicatorView): target, result, grade. Under 48rem each
-    year becomes a labelled block, its cells named by their column (static/css/site.css, .year-table:
-    not a data-label on each cell, which a 200-measure report repeated 13,000 times); the table keeps
+    """Every fiscal year of an indicator (an IndicatorView): target, result, grade. The stylesheet knows
+    the target and result columns for numbers and, under 48rem, where each year becomes a labelled
+    block, names the cells by their column (static/css/site.css, .year-table): not a class or a
+    data-label on each cell, which a 200-measure report repeated 13,000 times. The table keeps
     its native semantics, with no ARIA roles, which HTML forbids on a table's own rows and cells.
     A cell holds one element or text, so that the block's grid takes it as one item."""
     rows = []
@@ -161,8 +162,8 @@ def year_table(view, *, table_id: str, caption: str) -> SafeString:
             result = _NO_RESULT_CELL
         rows.append(
             f'<tr{_FOCUS if row.is_focus else ""}><th scope="row">{escape(row.label)}</th>'
-            f'<td class="num{"" if row.target_is_set else " is-state"}">{escape(row.target)}</td>'
-            f'<td class="num">{result}</td>'
+            f'<td{"" if row.target_is_set else _STATE}>{escape(row.target)}</td>'
+            f"<td>{result}</td>"
             f"<td>{grade_tag(row.assessment, row.rate)}</td></tr>\n"
         )
     if not rows:
@@ -175,6 +176,7 @@ def year_table(view, *, table_id: str, caption: str) -> SafeString:
 
 
 _FOCUS = ' class="is-focus"'
+_STATE = ' class="is-state"'
 _NO_RESULT_CELL = f"<span>{_NO_RESULT}</span>"
 
 

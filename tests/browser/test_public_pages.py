@@ -300,6 +300,14 @@ def test_phone_year_tables_label_each_value_by_its_column(phone_page, public_sit
     assert_accessible(phone_page)
 
 
+def test_year_tables_right_align_targets_and_results(page, public_site):
+    """Known by their column, not by a class on each cell."""
+    page.goto(f"/plans/{SLUG}/measures/1/")
+    cells = page.locator("table.year-table tbody tr").first.locator("td")
+    aligns = [cells.nth(i).evaluate("e => getComputedStyle(e).textAlign") for i in range(3)]
+    assert aligns[:2] == ["right", "right"] and aligns[2] != "right"
+
+
 def pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
 
