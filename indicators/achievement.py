@@ -33,6 +33,7 @@ or 横ばい by the rate (milestones, which have none, by the grade).
 from __future__ import annotations
 
 import datetime
+import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -225,6 +226,9 @@ def _assess(figures: YearFigures, is_milestone: bool, is_cumulative: bool, is_lo
     )
 
 
+_FISCAL_YEAR = operator.attrgetter("fiscal_year")
+
+
 def assess_years(
     years: Iterable[YearFigures], *, bands: Sequence[Band], today: datetime.date, first_fiscal_year: int
 ) -> dict[tuple[int, int], Assessment]:
@@ -240,7 +244,7 @@ def assess_years(
     # A year has ended when today falls in a later fiscal year (fiscal_years.has_ended).
     current_year = fiscal_years.of_date(today)
     for indicator_id, indicator_years in by_indicator.items():
-        indicator_years.sort(key=lambda y: y.fiscal_year)
+        indicator_years.sort(key=_FISCAL_YEAR)
         indicator = indicator_years[0].indicator
         flags = (indicator.is_milestone, indicator.is_cumulative, indicator.is_lower_better)
         total: Decimal | None = Decimal(0)
