@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Iterable, Mapping
 
-from django.db.models import QuerySet
-
-from .models import Indicator, IndicatorYear, MilestoneStage, YearFigures
+from .models import Indicator, MilestoneStage, YearFigures
 
 FIELDS = ("indicator_id", "fiscal_year", "target_status", "target_value", "target_stage_id", "result_value",
           "result_stage_id")
@@ -50,15 +48,11 @@ class YearValues:
 
 
 def read_years(
-    years: QuerySet[IndicatorYear] | Iterable[tuple],
-    indicators: Mapping[int, Indicator],
-    stages: Mapping[int, MilestoneStage],
+    years: Iterable[tuple], indicators: Mapping[int, Indicator], stages: Mapping[int, MilestoneStage]
 ) -> list[YearValues]:
-    """The rows of `years` (in its order) as records joined to `indicators` and their `stages`
-    (both by id); rows of other indicators are left out. `years` is a queryset (one query) or
-    rows already read with FIELDS (a prepared query, core.prepared)."""
-    if isinstance(years, QuerySet):
-        years = years.values_list(*FIELDS)
+    """Rows of IndicatorYear read as values_list(*FIELDS) (a prepared query, core.prepared), in
+    their order, as records joined to `indicators` and their `stages` (both by id); rows of other
+    indicators are left out."""
     return [
         YearValues(indicators[indicator_id], fiscal_year, target_status, target_value,
                    None if target_stage_id is None else stages[target_stage_id], result_value,

@@ -75,7 +75,7 @@ def _measure_years(measure_id):
 
 @prepared(measure_id=int)
 def _public_notes(measure_id):
-    """The measure's public notes, newest report first (their reports: _published_reports)."""
+    """The measure's public notes, newest report first (their reports: publication.plan_published_reports)."""
     return publication.public_notes().filter(measure_id=measure_id).order_by("-report__as_of")
 
 
