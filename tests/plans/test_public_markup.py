@@ -122,9 +122,14 @@ def test_links_are_those_reverse_gives_with_the_script_prefix_too():
 def test_a_page_served_under_a_script_prefix_links_under_it(seed_plan):
     """The WSGI handler sets the prefix from SCRIPT_NAME for each request; links read it once a request."""
     from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
     from django.test.client import RequestFactory
 
     handler = WSGIHandler()
+    # As Django's test client does: the test's own database connection (in its transaction) stays open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     try:
         for prefix in ("/reform", ""):
             environ = RequestFactory().get("/plans/2023-2026/measures/").environ
@@ -138,3 +143,5 @@ def test_a_page_served_under_a_script_prefix_links_under_it(seed_plan):
             assert f'href="{prefix}/departments/' in html and f'href="{prefix}/plans/2023-2026/pillars/1/"' in html
     finally:
         set_script_prefix("/")
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
