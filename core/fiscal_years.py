@@ -106,7 +106,8 @@ def last_day(fiscal_year: int) -> datetime.date:
 
 
 def has_ended(fiscal_year: int, today: datetime.date) -> bool:
-    return today > last_day(fiscal_year)
+    """After its last day (31 March): today falls in a later fiscal year. Asked for every year a page grades."""
+    return fiscal_year < of_date(today)
 
 
 # Calendar eras by their first day, newest first: for dating reports (令和5年9月1日現在).

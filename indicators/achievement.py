@@ -195,8 +195,8 @@ def assess(
 
 def _assess(figures: YearFigures, is_milestone: bool, is_cumulative: bool, is_lower_better: bool,
             bands: Sequence[Band], *, year_has_ended: bool, running_total: Decimal | None) -> Assessment:
-    """assess(), given what it reads of the indicator and the date: assess_years works them out
-    once an indicator and once a call rather than once a year (4,000 years on a 200-measure page)."""
+    """assess(), given what it reads of the indicator and whether the year has ended: assess_years
+    reads the indicator once, not once a year (4,000 years on a 200-measure page)."""
     target_status = figures.target_status
     if target_status == YearFigures.TargetStatus.NOT_APPLICABLE:
         return _STATE_ASSESSMENTS[NOT_APPLICABLE]
@@ -241,17 +241,16 @@ def assess_years(
     for year in years:
         by_indicator[year.indicator_id].append(year)
     assessments = {}
-    # A year has ended when today falls in a later fiscal year (fiscal_years.has_ended).
-    current_year = fiscal_years.of_date(today)
     for indicator_id, indicator_years in by_indicator.items():
         indicator_years.sort(key=_FISCAL_YEAR)
         indicator = indicator_years[0].indicator
-        flags = (indicator.is_milestone, indicator.is_cumulative, indicator.is_lower_better)
+        is_milestone, is_cumulative, is_lower_better = (
+            indicator.is_milestone, indicator.is_cumulative, indicator.is_lower_better)
         total: Decimal | None = Decimal(0)
         expected_year = first_fiscal_year
         for year in indicator_years:
             running_total = None
-            if flags[1]:  # cumulative
+            if is_cumulative:
                 if year.fiscal_year != expected_year or total is None or year.result_value is None:
                     total = None  # a gap or a missing result leaves the running total unknown
                 else:
@@ -259,7 +258,8 @@ def assess_years(
                 running_total = total
                 expected_year = year.fiscal_year + 1
             assessments[(indicator_id, year.fiscal_year)] = _assess(
-                year, *flags, bands, year_has_ended=year.fiscal_year < current_year, running_total=running_total,
+                year, is_milestone, is_cumulative, is_lower_better, bands, year_has_ended=fiscal_years.has_ended(year.fiscal_year, today),
+                running_total=running_total,
             )
     return assessments
 

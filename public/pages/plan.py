@@ -10,7 +10,6 @@ from core import fiscal_years
 from core.prepared import prepared
 from indicators import achievement, figures
 from indicators.achievement import Summary
-from indicators.models import IndicatorYear
 from plans.models import Pillar, Plan
 from reports import publication
 from reports.models import ProgressReport
@@ -78,15 +77,9 @@ def _plan_years(plan_id):
     return achievement.plan_years(plan_id).values_list(*figures.FIELDS)
 
 
-@prepared(pillar_id=int)
-def _pillar_years(pillar_id):
-    return (IndicatorYear.objects.filter(indicator__measure__pillar_id=pillar_id)
-            .order_by("indicator__measure__number", "indicator__slot", "fiscal_year").values_list(*figures.FIELDS))
-
-
-@prepared(plan_id=int)
-def _published_reports(plan_id):
-    return publication.published_reports(plan_id).only("pk", "plan_id", "as_of", "published_at")
+@prepared(plan_id=int, pillar_id=int)
+def _pillar_years(plan_id, pillar_id):
+    return achievement.plan_years(plan_id).filter(indicator__measure__pillar_id=pillar_id).values_list(*figures.FIELDS)
 
 
 def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = None, cards: bool = True) -> PlanOverview:
@@ -103,7 +96,7 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
         pillars, rows = _plan_pillars(plan_id=plan.pk), _plan_years(plan_id=plan.pk)
     else:
         measures = measures_for_pages(PILLAR_MEASURES, plan=plan, pillar_id=pillar.pk)
-        pillars, rows = [pillar], _pillar_years(pillar_id=pillar.pk)
+        pillars, rows = [pillar], _pillar_years(plan_id=plan.pk, pillar_id=pillar.pk)
     indicators = {indicator.pk: indicator for measure in measures for indicator in measure.indicator_list}
     years = figures.read_years(rows, indicators, stages_by_id(indicators.values()))
     grading = achievement.grade_plan(plan, today=today, years=years)
@@ -125,7 +118,7 @@ def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = N
             )
         )
     pillar_views = [PillarView(p, by_pillar[p.pk], roll.pillars[p.pk]) for p in pillars]
-    reports = _published_reports(plan_id=plan.pk)
+    reports = publication.plan_published_reports(plan_id=plan.pk)
     return PlanOverview(
         plan=plan,
         today=today,

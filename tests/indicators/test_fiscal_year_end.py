@@ -1,16 +1,16 @@
-"""A fiscal year has ended exactly when today falls in a later fiscal year: achievement.assess_years
-relies on it to work the question out once a call rather than once a year."""
+"""A fiscal year has ended after its last day, 31 March (fiscal_years.has_ended, asked for every year
+a page grades), and grading a plan at once grades each year as assess() alone does."""
 
 import datetime
 
 from core import fiscal_years
 
 
-def test_has_ended_is_a_later_fiscal_year():
+def test_a_fiscal_year_has_ended_after_its_31_march():
     day = datetime.date(2022, 1, 1)
     while day < datetime.date(2025, 12, 31):
         for fiscal_year in range(2020, 2026):
-            assert fiscal_years.has_ended(fiscal_year, day) == (fiscal_year < fiscal_years.of_date(day)), (fiscal_year, day)
+            assert fiscal_years.has_ended(fiscal_year, day) == (day > datetime.date(fiscal_year + 1, 3, 31)), (fiscal_year, day)
         day += datetime.timedelta(days=1)
 
 
