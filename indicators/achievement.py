@@ -38,7 +38,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from core import fiscal_years
 from core.prepared import prepared
@@ -71,9 +71,11 @@ NO_TARGET = "目標未設定"
 STATES = (INTERIM, IN_PROGRESS, NOT_REPORTED, NO_TARGET, NOT_APPLICABLE)
 
 
-@dataclass(frozen=True)
-class Assessment:
-    """A year's answer: a grade with its rate (or reached, for milestones), or a state."""
+class Assessment(NamedTuple):
+    """A year's answer: a grade with its rate (or reached, for milestones), or a state.
+
+    A named tuple rather than a frozen dataclass: as immutable, and made in a third of the time
+    (a 200-measure plan's page grades 4,000 years)."""
 
     label: str
     rate: Decimal | None = None
@@ -193,14 +195,18 @@ def assess(
     )
 
 
+_SET = YearFigures.TargetStatus.SET
+_NOT_APPLICABLE = YearFigures.TargetStatus.NOT_APPLICABLE
+
+
 def _assess(figures: YearFigures, is_milestone: bool, is_cumulative: bool, is_lower_better: bool,
             bands: Sequence[Band], *, year_has_ended: bool, running_total: Decimal | None) -> Assessment:
     """assess(), given what it reads of the indicator and whether the year has ended: assess_years
     reads the indicator once, not once a year (4,000 years on a 200-measure page)."""
     target_status = figures.target_status
-    if target_status == YearFigures.TargetStatus.NOT_APPLICABLE:
+    if target_status == _NOT_APPLICABLE:
         return _STATE_ASSESSMENTS[NOT_APPLICABLE]
-    if target_status != YearFigures.TargetStatus.SET:
+    if target_status != _SET:
         return _STATE_ASSESSMENTS[NO_TARGET]
     if is_milestone:
         result = figures.result_stage
@@ -241,6 +247,7 @@ def assess_years(
     for year in years:
         by_indicator[year.indicator_id].append(year)
     assessments = {}
+    ended: dict[int, bool] = {}  # fiscal year -> whether it has ended today (a plan has ten, graded thousands of times)
     for indicator_id, indicator_years in by_indicator.items():
         indicator_years.sort(key=_FISCAL_YEAR)
         indicator = indicator_years[0].indicator
@@ -257,8 +264,12 @@ def assess_years(
                     total += year.result_value
                 running_total = total
                 expected_year = year.fiscal_year + 1
-            assessments[(indicator_id, year.fiscal_year)] = _assess(
-                year, is_milestone, is_cumulative, is_lower_better, bands, year_has_ended=fiscal_years.has_ended(year.fiscal_year, today),
+            fiscal_year = year.fiscal_year
+            year_has_ended = ended.get(fiscal_year)
+            if year_has_ended is None:
+                year_has_ended = ended[fiscal_year] = fiscal_years.has_ended(fiscal_year, today)
+            assessments[(indicator_id, fiscal_year)] = _assess(
+                year, is_milestone, is_cumulative, is_lower_better, bands, year_has_ended=year_has_ended,
                 running_total=running_total,
             )
     return assessments
@@ -346,9 +357,11 @@ class Grading:
         """Counts for the whole set, for each fiscal year given (zeros for a year with no figures): one pass, no query."""
         labels = self.labels
         summaries = {fiscal_year: Summary(labels) for fiscal_year in fiscal_years_shown}
-        for (_, fiscal_year), assessment in self.assessments.items():
+        # Counted in one go by Counter (in C): a plan's page counts 4,000 years.
+        counts = Counter((fiscal_year, assessment.label) for (_, fiscal_year), assessment in self.assessments.items())
+        for (fiscal_year, label), count in counts.items():
             if fiscal_year in summaries:
-                summaries[fiscal_year].add(assessment)
+                summaries[fiscal_year].counts[label] += count
         return summaries
 
     def rollup(self, fiscal_year: int) -> Rollup:
@@ -356,14 +369,15 @@ class Grading:
         labels = self.labels
         result = Rollup(fiscal_year, Summary(labels), defaultdict(lambda: Summary(labels)),
                         defaultdict(lambda: Summary(labels)))
+        plan_counts, pillars, measures, assessments = result.plan.counts, result.pillars, result.measures, self.assessments
         for year in self.years:
             if year.fiscal_year != fiscal_year:
                 continue
-            assessment = self.assessments[(year.indicator_id, fiscal_year)]
+            label = assessments[(year.indicator_id, fiscal_year)].label
             measure = year.indicator.measure
-            result.plan.add(assessment)
-            result.pillars[measure.pillar_id].add(assessment)
-            result.measures[measure.pk].add(assessment)
+            plan_counts[label] += 1
+            pillars[measure.pillar_id].counts[label] += 1
+            measures[measure.pk].counts[label] += 1
         return result
 
 
