@@ -284,6 +284,13 @@ def measure_card(item, *, fiscal_year_label: str, role: str = "") -> SafeString:
     return SafeString("".join(parts))
 
 
+def measure_cards(items, *, fiscal_year_label: str, empty: str = "") -> SafeString:
+    """The items of a list of measure cards (a page's <ul class="measure-list">): one tag for the whole
+    list, since a template's loop resolving the tag's arguments cost a 200-measure page more than its cards."""
+    cards = "".join(f"<li>{measure_card(item, fiscal_year_label=fiscal_year_label)}</li>\n" for item in items)
+    return SafeString(cards or (f"<li>{escape(empty)}</li>\n" if empty else ""))
+
+
 # --- the summary tables (counts of indicators per grade and state) --------------------------
 
 SCROLL_HINT = '<p class="scroll-hint" aria-hidden="true">表は横にスクロールできます。</p>\n'

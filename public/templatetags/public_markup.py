@@ -13,6 +13,11 @@ def measure_card(item, fiscal_year_label, role=""):
 
 
 @register.simple_tag
+def measure_cards(items, fiscal_year_label, empty=""):
+    return markup.measure_cards(items, fiscal_year_label=fiscal_year_label, empty=empty)
+
+
+@register.simple_tag
 def table_rows(table):
     return markup.table_rows(table)
 

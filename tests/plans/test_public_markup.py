@@ -77,6 +77,15 @@ def test_a_measure_card_escapes_titles_names_and_figures():
     assert markup.PROVISIONAL_TAG in card
 
 
+def test_a_list_of_measure_cards_has_an_item_per_measure_or_says_it_is_empty():
+    views = [MeasureView(Named(number=n, plan=SimpleNamespace(slug="2023-2026")), [], []) for n in (3, 4)]
+    cards = markup.measure_cards(views, fiscal_year_label="令和5年度", empty="なし")
+    assert cards.count("<li><article class=\"measure-card\"") == 2
+    assert cards.index("事業No.3") < cards.index("事業No.4")
+    assert markup.measure_cards([], fiscal_year_label="令和5年度", empty=HOSTILE) == f"<li>{ESCAPED}</li>\n"
+    assert markup.measure_cards([], fiscal_year_label="令和5年度") == ""
+
+
 def test_a_measure_card_shows_the_latest_grade_its_trend_and_the_interim_result():
     measure = Named(plan=SimpleNamespace(slug="2023-2026"))
     latest = year(fiscal_year=2024, label="令和6年度", target="90件", result="95件")
