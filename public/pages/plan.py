@@ -72,14 +72,17 @@ def _plan_pillars(plan_id):
     return Pillar.objects.filter(plan_id=plan_id).order_by("number")
 
 
+# In no order (.order_by()): the overview counts them and picks them by year, and grading orders each
+# indicator's own; sorting a 200-measure plan's 4,000 rows was a third of the query's time.
 @prepared(plan_id=int)
 def _plan_years(plan_id):
-    return achievement.plan_years(plan_id).values_list(*figures.FIELDS)
+    return achievement.plan_years(plan_id).order_by().values_list(*figures.FIELDS)
 
 
 @prepared(plan_id=int, pillar_id=int)
 def _pillar_years(plan_id, pillar_id):
-    return achievement.plan_years(plan_id).filter(indicator__measure__pillar_id=pillar_id).values_list(*figures.FIELDS)
+    return (achievement.plan_years(plan_id).filter(indicator__measure__pillar_id=pillar_id).order_by()
+            .values_list(*figures.FIELDS))
 
 
 def plan_overview(plan: Plan, *, today: datetime.date, pillar: Pillar | None = None, cards: bool = True) -> PlanOverview:

@@ -225,6 +225,26 @@ def test_home_counts_every_year_and_headlines_the_latest_with_final_results(clie
     assert numbers_listed(get(client, "/plans/2023-2026/measures/?sort=grade"))[:3] == [7, 14, 2]  # by the headline year's grades
 
 
+def test_overview_pages_do_not_depend_on_the_order_the_database_returns_years_in(client, seed_plan, today, monkeypatch):
+    """The overview reads a plan's years unsorted (public.pages.plan._plan_years): the same pages whatever their order."""
+    from public.pages import plan as plan_page
+
+    today(datetime.date(2025, 10, 1))
+    set_result(7, 1, 2023, 300000000)
+    set_result(7, 1, 2024, 400000000)
+    set_result(7, 1, 2025, 200000000)
+    set_result(2, 1, 2023, 96000)
+    set_result(2, 1, 2024, 104500)
+    set_result(6, 1, 2023, 2000000)  # cumulative: a running total over the years in order
+    set_result(6, 1, 2024, 3000000)
+    urls = ["/", "/plans/2023-2026/", "/plans/2023-2026/pillars/1/", "/plans/2023-2026/measures/?sort=grade"]
+    pages = [get(client, url) for url in urls]
+    for name in ("_plan_years", "_pillar_years"):
+        query = getattr(plan_page, name)
+        monkeypatch.setattr(plan_page, name, lambda query=query, **values: list(reversed(query(**values))))
+    assert [get(client, url) for url in urls] == pages
+
+
 def test_interim_results_are_never_shown_as_grades(client, seed_plan, today):
     today(datetime.date(2024, 10, 1))  # 令和6年度 under way, no year graded yet
     set_result(7, 1, 2024, 400000000)  # 106.7% if the year ended now
