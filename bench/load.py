@@ -6,7 +6,8 @@
 What it does, all on this machine (loopback only, bounded in time):
 1. (Re)creates the PostgreSQL database `kisarazu_bench` (BENCH_DATABASE_URL overrides), migrates it, loads the
    seed plan and generates plans of 200 and 1,000 measures (10 fiscal years, 5 published reports each);
-   with --keep-database, a database a previous run left is migrated and used as it is.
+   with --keep-database, a database a previous run left is migrated and used as it is. Either way the
+   database gets the planner setting docs/operations.md asks of production (random_page_cost = 1.1).
 2. Starts the production server as README "Production" documents it (gunicorn, gunicorn.conf.py, DJANGO_DEBUG=0,
    2 workers, persistent connections), once with the page cache on and once with PAGE_CACHE_SECONDS=0.
 3. Loads each page from a second process with wrk (16 connections) and prints requests per second, p50/p95/p99
@@ -104,9 +105,20 @@ def prepare_database(database_url: str, sizes: list[int]) -> dict:
     # new tables while the first pages are measured, and their latencies stall for it.
     with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
+    planner_settings(database_url)
     print(f"generated plans of {', '.join(map(str, sizes))} measures (10 years, 5 published reports each) "
           f"in {time.perf_counter() - started:.0f} s")
     return plans
+
+
+def planner_settings(database_url: str) -> None:
+    """The PostgreSQL setting docs/operations.md asks of production (random_page_cost for memory or SSDs),
+    for the connections the server opens from now on."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        name = database_url.rsplit("/", 1)[1]
+        connection.execute(f'ALTER DATABASE "{name}" SET random_page_cost = 1.1')
 
 
 def kept_plans(database_url: str, sizes: list[int]) -> dict | None:
@@ -131,6 +143,7 @@ def kept_plans(database_url: str, sizes: list[int]) -> dict | None:
             if row is None or row[0] is None:
                 return None
             plans[size] = [f"bench-{size}", str(row[0])]
+    planner_settings(database_url)
     print(f"kept the plans of {', '.join(map(str, sizes))} measures from a previous run (--keep-database)")
     return plans
 

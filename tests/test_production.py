@@ -116,3 +116,30 @@ def test_health_check_says_when_the_database_is_down(client, monkeypatch):
     monkeypatch.setattr(health, "connection", Broken())
     response = client.get("/healthz")
     assert response.status_code == 503
+
+
+@pytest.mark.parametrize("setting, prepared", [(None, True), ("0", False)])
+def test_postgresql_prepares_the_queries_a_connection_repeats_unless_turned_off(setting, prepared):
+    """Server-side prepared statements (README: DATABASE_PREPARED_STATEMENTS), off behind a transaction pooler."""
+    extra = {} if setting is None else {"DATABASE_PREPARED_STATEMENTS": setting}
+    code = ("import json, django; django.setup(); from django.conf import settings; "
+            "options = settings.DATABASES['default'].get('OPTIONS', {}); "
+            "print(json.dumps([options.get('server_side_binding'), options.get('prepare_threshold')]))")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+        env=clean_env(**PRODUCTION_ENV, DATABASE_URL="postgres://reform@db.invalid:5432/reform", **extra),
+    )
+    assert result.stdout.strip() == ("[true, 5]" if prepared else "[null, null]")
+
+
+def test_a_public_page_repeated_runs_prepared_statements_on_postgresql(client, seed_plan):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(6):
+        assert client.get("/plans/2023-2026/measures/1/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "plans_measure"' in statement for statement in statements)
