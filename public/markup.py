@@ -211,6 +211,26 @@ def report_measure(entry, *, fiscal_year_label: str) -> SafeString:
     return SafeString("".join(parts))
 
 
+def report_contents(pillar_views) -> SafeString:
+    """A report's table of contents: each pillar with its measures, linked to their sections
+    (report_measure), 未提出 marked. Written here, not as a template loop, for the same reason as the
+    sections: a 200-measure report repeats it 200 times."""
+    items = []
+    for pillar_view in pillar_views:
+        links_html = "".join(
+            f'<li><a href="#measure-{entry.view.measure.number}">事業No.{entry.view.measure.number} '
+            f'{escape(entry.view.measure.full_title)}</a>{"（未提出）" if entry.not_submitted else ""}</li>'
+            for entry in pillar_view.measures
+        )
+        items.append(f"<li>5つの柱{escape(pillar_view.pillar.label)}\n<ul>{links_html}</ul>\n</li>\n")
+    return SafeString(f'<ol class="toc__pillars">\n{"".join(items)}</ol>')
+
+
+def report_measures(entries, *, fiscal_year_label: str) -> SafeString:
+    """A pillar's measures in a report, one section each (report_measure)."""
+    return SafeString("\n".join(report_measure(entry, fiscal_year_label=fiscal_year_label) for entry in entries))
+
+
 # The trend's arrow is decoration (aria-hidden): the word says it, whatever the colour.
 _TREND_ARROWS = {achievement.IMPROVED: "↑", achievement.WORSENED: "↓", achievement.UNCHANGED: "→"}
 _TREND_TONES = {achievement.IMPROVED: "up", achievement.WORSENED: "down", achievement.UNCHANGED: "flat"}

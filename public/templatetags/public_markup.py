@@ -23,8 +23,13 @@ def table_rows(table):
 
 
 @register.simple_tag
-def report_measure(entry, fiscal_year_label):
-    return markup.report_measure(entry, fiscal_year_label=fiscal_year_label)
+def report_measures(entries, fiscal_year_label):
+    return markup.report_measures(entries, fiscal_year_label=fiscal_year_label)
+
+
+@register.simple_tag
+def report_contents(pillar_views):
+    return markup.report_contents(pillar_views)
 
 
 @register.simple_tag

@@ -86,6 +86,17 @@ def test_a_list_of_measure_cards_has_an_item_per_measure_or_says_it_is_empty():
     assert markup.measure_cards([], fiscal_year_label="令和5年度") == ""
 
 
+def test_a_reports_contents_link_every_measure_to_its_section_and_mark_those_not_submitted():
+    def entry(number, not_submitted=False):
+        return SimpleNamespace(view=SimpleNamespace(measure=Named(number=number)), not_submitted=not_submitted)
+
+    pillars = [SimpleNamespace(pillar=SimpleNamespace(label=HOSTILE), measures=[entry(1), entry(2, not_submitted=True)])]
+    contents = markup.report_contents(pillars)
+    assert "<script>" not in contents and f"<li>5つの柱{ESCAPED}" in contents
+    assert f'<li><a href="#measure-1">事業No.1 {ESCAPED}</a></li>' in contents
+    assert f'<li><a href="#measure-2">事業No.2 {ESCAPED}</a>（未提出）</li>' in contents
+
+
 def test_a_measure_card_shows_the_latest_grade_its_trend_and_the_interim_result():
     measure = Named(plan=SimpleNamespace(slug="2023-2026"))
     latest = year(fiscal_year=2024, label="令和6年度", target="90件", result="95件")
