@@ -291,9 +291,6 @@ class Summary:
     labels: tuple[str, ...]
     counts: Counter = field(default_factory=Counter)
 
-    def add(self, assessment: Assessment) -> None:
-        self.counts[assessment.label] += 1
-
     @property
     def total(self) -> int:
         return sum(self.counts.values())

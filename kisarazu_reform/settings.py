@@ -139,8 +139,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") != "0":
     # Values bound by the server, and a query run five times on a connection prepared there: PostgreSQL
-    # then plans it once, not on every request (planning was a third of a public page's database time).
-    # DATABASE_PREPARED_STATEMENTS=0 behind a pooler in transaction mode (PgBouncer), which cannot keep them.
+    # then reuses one plan for it where that plan is as good as a fresh one (the measure page's lookups:
+    # planning had been most of their database time); a plan page's queries, whose best plan depends on
+    # the plan's size, are still planned each time. DATABASE_PREPARED_STATEMENTS=0 behind a pooler in
+    # transaction mode (PgBouncer), which cannot keep prepared statements.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several worker processes share the file: a transaction takes the write lock when it begins, so two
